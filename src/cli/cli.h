@@ -1,0 +1,34 @@
+#pragma once
+// Command-line front end: one CLI11 app, subcommands registered per concern.
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace htc::cli {
+
+// Options shared by every subcommand.
+struct Globals {
+    std::string data_dir;  // --data-dir / HTC_DATA_DIR, default ./db
+    bool json = false;     // --json: machine-readable output on stdout
+    bool quiet = false;    // --quiet: no progress on stderr
+};
+
+// A subcommand sets this when it is selected; run_cli calls it after parsing.
+using Action = std::function<int()>;
+
+// Registration functions, one per file in src/cli/.
+void add_model_commands(CLI::App& app, Globals& g, Action& action);   // cmd_models.cpp
+void add_job_commands(CLI::App& app, Globals& g, Action& action);     // cmd_jobs.cpp
+
+// Parses argv and runs the chosen subcommand. Returns the process exit code: 0 on success,
+// otherwise non-zero with a one-line reason on stderr.
+int run_cli(int argc, char** argv);
+
+// Data folder resolution: flag, then HTC_DATA_DIR, then ./db.
+std::string resolve_data_dir(const std::string& flag_value);
+
+}  // namespace htc::cli
