@@ -15,13 +15,20 @@ public:
     // Something happened (input, a worker result, a changed snapshot).
     void note_activity() { frames_left_ = kFramesAfterActivity; }
     void set_animating(bool animating) { animating_ = animating; }
+    // A moment to wake up at without input (a toast expiring); < 0 = none.
+    void set_deadline(double t) { deadline_ = t; }
     bool animating() const { return animating_; }
 
     // Seconds to wait for events: < 0 = forever, 0 = do not wait.
     double next_wait(double now) const {
         if (frames_left_ > 0) return 0.0;
-        if (animating_) return std::max(0.0, last_frame_ + kAnimationInterval - now);
-        return -1.0;
+        double wait = -1.0;
+        if (animating_) wait = std::max(0.0, last_frame_ + kAnimationInterval - now);
+        if (deadline_ >= 0) {
+            double until = std::max(0.0, deadline_ - now);
+            wait = wait < 0 ? until : std::min(wait, until);
+        }
+        return wait;
     }
     bool should_draw(double now) const {
         if (frames_left_ > 0) return true;
@@ -37,6 +44,7 @@ public:
 private:
     int frames_left_ = kFramesAfterActivity;  // the first frames after start
     bool animating_ = false;
+    double deadline_ = -1;
     double last_frame_ = -1e9;
 };
 

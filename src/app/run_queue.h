@@ -30,6 +30,15 @@ public:
         }
         if (wake) wake();
     }
+    // Wakes the loop without queuing anything (a worker published a new snapshot).
+    void wake() {
+        std::function<void()> wake;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            wake = wake_;
+        }
+        if (wake) wake();
+    }
     // Runs what was queued before the call; tasks posted meanwhile wait for the next drain.
     // Returns how many ran.
     std::size_t drain() {

@@ -21,7 +21,7 @@ std::string fixed(double v, int digits = 3) {
 void print_file_reports(const std::vector<FileReport>& files) {
     for (const auto& f : files) {
         if (!f.ok()) {
-            std::fprintf(stderr, "  %s: refused: %s\n", f.path.c_str(), f.error.c_str());
+            std::fprintf(stderr, "  refused: %s\n", f.error.c_str());
             continue;
         }
         std::fprintf(stderr, "  %s: %s, %zu record(s), %zu labelled", f.path.c_str(),
@@ -126,8 +126,9 @@ int cmd_classify(Globals& g, ClassifyFlags& f) {
     auto in = ingest_paths(f.paths, f.ingest);
     bool any_ok = false;
     for (const auto& fr : in.files) {
-        if (!fr.ok()) std::fprintf(stderr, "htc-trainer: %s: %s\n", fr.path.c_str(), fr.error.c_str());
-        for (const auto& w : fr.warnings) std::fprintf(stderr, "htc-trainer: %s: %s\n", fr.path.c_str(), w.c_str());
+        // Reader messages already name the file.
+        if (!fr.ok()) std::fprintf(stderr, "htc-trainer: %s\n", fr.error.c_str());
+        for (const auto& w : fr.warnings) std::fprintf(stderr, "htc-trainer: warning: %s\n", w.c_str());
         any_ok |= fr.ok();
     }
     if (!any_ok) throw std::runtime_error("none of the given files could be read");

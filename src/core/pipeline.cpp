@@ -262,6 +262,9 @@ RetrainResult retrain(const Registry& registry, const RetrainOptions& opts,
         std::string why = records == 0 ? "no records found in the given files"
                                        : "no labelled documents (" + std::to_string(records) +
                                              " record(s) read, none with a usable label)";
+        // Name the files that were refused: that is usually the reason.
+        for (const auto& f : r.files)
+            if (!f.ok()) why += "; " + f.error;
         throw std::runtime_error(why);
     }
     std::vector<Example> corpus;

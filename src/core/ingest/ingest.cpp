@@ -16,6 +16,8 @@
 //   category, categories, class, path, topic. Level columns joined into a path in level order:
 //   l1.., level1.., lvl1.., cat1.., category1.., label1.., class1.. and the pairs
 //   Domain+area, category+subcategory, topic+subtopic, section+subsection, class+subclass.
+#include "ingest/ingest.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -23,7 +25,6 @@
 #include <filesystem>
 #include <new>
 
-#include "ingest/ingest.h"
 #include "ingest/readers.h"
 #include "progress.h"
 #include "text/encoding.h"
@@ -63,7 +64,33 @@ void ReadContext::fail(std::string message) {
     if (report_.error.empty()) report_.error = path + ": " + std::move(message);
 }
 
+std::string ReadContext::join_levels(const std::vector<std::string_view>& levels) {
+    const std::string& sep = opts.label_sep;
+    std::string out;
+    for (std::string_view v : levels) {
+        v = trim(v);
+        if (v.empty()) continue;
+        if (!out.empty()) out += sep;
+        if (sep.empty() || v.find(sep) == std::string_view::npos) {
+            out.append(v.data(), v.size());
+            continue;
+        }
+        std::string fixed(v);
+        for (std::size_t at = 0; (at = fixed.find(sep, at)) != std::string::npos; ++at)
+            fixed.replace(at, sep.size(), "-");
+        if (separator_fixes_++ == 0)
+            separator_example_ = "'" + std::string(v) + "' -> '" + fixed + "'";
+        out += fixed;
+    }
+    return out;
+}
+
 void ReadContext::finish() {
+    if (separator_fixes_) {
+        warn(std::to_string(separator_fixes_) + " label level value(s) contained the separator '" +
+             opts.label_sep + "', replaced by '-' to keep them one level (" + separator_example_ +
+             ")");
+    }
     if (skipped_total_ > report_.skipped.size()) {
         warn(std::to_string(skipped_total_) + " rows skipped; the first " +
              std::to_string(report_.skipped.size()) + " are listed");
@@ -119,13 +146,13 @@ bool looks_numeric(std::string_view s) {
 
 namespace {
 
-const std::vector<std::string> kTextNames = {"text",        "content",  "body",    "abstract",
-                                             "document",    "description", "sentence",
-                                             "article",     "message",  "review"};
-const std::vector<std::string> kLabelNames = {"label",    "labels", "label_path", "category",
-                                              "categories", "class", "path",     "topic"};
-const std::vector<std::string> kLevelPrefixes = {"l",        "lv",    "lvl",   "level",
-                                                 "cat",      "category", "label", "class"};
+const std::vector<std::string> kTextNames = {"text",     "content",     "body",     "abstract",
+                                             "document", "description", "sentence", "article",
+                                             "message",  "review"};
+const std::vector<std::string> kLabelNames = {"label",      "labels", "label_path", "category",
+                                              "categories", "class",  "path",       "topic"};
+const std::vector<std::string> kLevelPrefixes = {"l",   "lv",       "lvl",   "level",
+                                                 "cat", "category", "label", "class"};
 const std::vector<std::vector<std::string>> kLevelFamilies = {{"domain", "area"},
                                                               {"category", "subcategory"},
                                                               {"topic", "subtopic"},
@@ -138,7 +165,8 @@ int level_number(const std::string& n) {
     while (d > 0 && n[d - 1] >= '0' && n[d - 1] <= '9') --d;
     if (d == n.size() || n.size() - d > 3) return 0;
     std::string prefix = n.substr(0, d);
-    while (!prefix.empty() && (prefix.back() == '_' || prefix.back() == '-' || prefix.back() == ' '))
+    while (!prefix.empty() &&
+           (prefix.back() == '_' || prefix.back() == '-' || prefix.back() == ' '))
         prefix.pop_back();
     if (std::find(kLevelPrefixes.begin(), kLevelPrefixes.end(), prefix) == kLevelPrefixes.end())
         return 0;
@@ -150,22 +178,6 @@ bool is_family_name(const std::string& n) {
         if (std::find(fam.begin(), fam.end(), n) != fam.end()) return true;
     }
     return false;
-}
-
-std::string describe_plan(const FieldPlan& plan, const std::vector<std::string>& names) {
-    auto name_of = [&](int i) {
-        if (i >= 0 && static_cast<std::size_t>(i) < names.size() && !trim(names[i]).empty())
-            return std::string(trim(names[i]));
-        return "column " + std::to_string(i + 1);
-    };
-    std::string s = "text = " + (plan.text >= 0 ? name_of(plan.text) : std::string("(none)"));
-    s += "; label = ";
-    if (plan.labels.empty()) s += "(none)";
-    for (std::size_t k = 0; k < plan.labels.size(); ++k) {
-        if (k) s += " + ";
-        s += name_of(plan.labels[k]);
-    }
-    return s;
 }
 
 }  // namespace
@@ -185,6 +197,22 @@ bool has_known_field_name(const std::vector<std::string>& names) {
             return true;
     }
     return false;
+}
+
+std::string describe_plan(const FieldPlan& plan, const std::vector<std::string>& names) {
+    auto name_of = [&](int i) {
+        if (i >= 0 && static_cast<std::size_t>(i) < names.size() && !trim(names[i]).empty())
+            return std::string(trim(names[i]));
+        return "column " + std::to_string(i + 1);
+    };
+    std::string s = "text = " + (plan.text >= 0 ? name_of(plan.text) : std::string("(none)"));
+    s += "; label = ";
+    if (plan.labels.empty()) s += "(none)";
+    for (std::size_t k = 0; k < plan.labels.size(); ++k) {
+        if (k) s += " + ";
+        s += name_of(plan.labels[k]);
+    }
+    return s;
 }
 
 FieldPlan plan_from_names(const std::vector<std::string>& names) {
@@ -245,9 +273,8 @@ std::string apply_overrides(const IngestOptions& opts, const std::vector<std::st
                             std::size_t column_count, FieldPlan& plan) {
     auto resolve = [&](std::string_view spec, int& out) -> std::string {
         spec = trim(spec);
-        bool digits = !spec.empty() && std::all_of(spec.begin(), spec.end(), [](char c) {
-            return c >= '0' && c <= '9';
-        });
+        bool digits = !spec.empty() && std::all_of(spec.begin(), spec.end(),
+                                                   [](char c) { return c >= '0' && c <= '9'; });
         if (digits) {
             std::size_t pos = spec.size() > 9 ? 0 : std::stoul(std::string(spec));
             if (pos < 1 || pos > column_count) {
@@ -299,7 +326,8 @@ std::string apply_overrides(const IngestOptions& opts, const std::vector<std::st
         if (!err.empty()) return "text column: " + err;
         if (std::find(plan.labels.begin(), plan.labels.end(), col) != plan.labels.end()) {
             if (!trim(opts.label_cols).empty())
-                return "the text column '" + trim(opts.text_col) + "' is also a label column";
+                return "the text column '" + std::string(trim(opts.text_col)) +
+                       "' is also a label column";
             plan.labels.erase(std::remove(plan.labels.begin(), plan.labels.end(), col),
                               plan.labels.end());
         }
@@ -307,17 +335,6 @@ std::string apply_overrides(const IngestOptions& opts, const std::vector<std::st
     }
     plan.how = describe_plan(plan, names);
     return "";
-}
-
-std::string join_levels(const std::vector<std::string_view>& levels, const std::string& sep) {
-    std::string out;
-    for (std::string_view v : levels) {
-        v = trim(v);
-        if (v.empty()) continue;
-        if (!out.empty()) out += sep;
-        out.append(v.data(), v.size());
-    }
-    return out;
 }
 
 std::string format_bytes(std::uint64_t bytes) {
@@ -356,19 +373,23 @@ bool is_supported(const std::string& ext) {
     return std::find(all.begin(), all.end(), ext) != all.end();
 }
 
-// Reads at most `limit` + 1 bytes, so a file that grew after stat() is still caught.
-bool read_file_bytes(const std::string& path, std::uint64_t limit, std::string& out,
-                     std::string& error) {
+// Reads the whole file; stops past `limit` bytes, so a file that grew after stat() is caught.
+bool read_file_bytes(const std::string& path, std::uint64_t expected, std::uint64_t limit,
+                     std::string& out, std::string& error) {
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) {
         error = std::string("cannot open: ") + std::strerror(errno);
         return false;
     }
-    char buf[1 << 16];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-        out.append(buf, n);
-        if (out.size() > limit) break;
+    // Read straight into the string: one allocation, no intermediate buffer.
+    out.resize(static_cast<std::size_t>(expected) + 1);
+    std::size_t got = std::fread(out.data(), 1, out.size(), f);
+    out.resize(got);
+    if (got > expected) {
+        char buf[1 << 16];
+        std::size_t n;
+        while (out.size() <= limit && (n = std::fread(buf, 1, sizeof buf, f)) > 0)
+            out.append(buf, n);
     }
     bool failed = std::ferror(f) != 0;
     std::fclose(f);
@@ -416,8 +437,7 @@ void ingest_checked(const std::string& path, const IngestOptions& opts, std::vec
     }
 
     std::string bytes, err;
-    bytes.reserve(static_cast<std::size_t>(rep.size_bytes));
-    if (!read_file_bytes(path, opts.max_file_size, bytes, err)) {
+    if (!read_file_bytes(path, rep.size_bytes, opts.max_file_size, bytes, err)) {
         ctx.fail(err);
         return;
     }
@@ -436,8 +456,7 @@ void ingest_checked(const std::string& path, const IngestOptions& opts, std::vec
         return;
     }
 
-    DecodedText decoded = decode_to_utf8(bytes);
-    std::string().swap(bytes);
+    DecodedText decoded = decode_to_utf8(std::move(bytes));
     rep.encoding = decoded.encoding;
     if (!decoded.warning.empty()) ctx.warn(decoded.warning);
 
@@ -471,13 +490,13 @@ bool is_hidden_name(const std::string& name) {
 }  // namespace
 
 const std::vector<std::string>& supported_extensions() {
-    static const std::vector<std::string> exts = {".csv",    ".tsv", ".tab", ".json",
+    static const std::vector<std::string> exts = {".csv",   ".tsv",    ".tab", ".json",
                                                   ".jsonl", ".ndjson", ".txt", ".pdf"};
     return exts;
 }
 
-FileReport ingest_file(const std::string& path, const IngestOptions& opts,
-                       std::vector<Record>& out, const std::string& folder_label) {
+FileReport ingest_file(const std::string& path, const IngestOptions& opts, std::vector<Record>& out,
+                       const std::string& folder_label) {
     FileReport rep;
     rep.path = path;
     const std::size_t before = out.size();
@@ -517,8 +536,8 @@ IngestResult ingest_paths(const std::vector<std::string>& paths, const IngestOpt
         };
         std::vector<Entry> files;
         std::vector<std::string> walk_errors;
-        fs::recursive_directory_iterator it(
-            root, fs::directory_options::skip_permission_denied, ec);
+        fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied,
+                                            ec);
         if (ec) walk_errors.push_back(ec.message());
         for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
             const fs::path& entry = it->path();

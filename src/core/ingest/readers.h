@@ -16,7 +16,7 @@ namespace htc::ingest_detail {
 // with `out`, applies the folder label to records that carry none, and numbers records in read
 // order (Record::order = position in `out`, so later files are newer).
 class ReadContext {
-public:
+  public:
     ReadContext(const std::string& path, const IngestOptions& opts, const std::string& folder_label,
                 std::vector<Record>& out, FileReport& report)
         : path(path), opts(opts), folder_label(folder_label), out_(out), report_(report) {}
@@ -31,6 +31,11 @@ public:
     // Refuses the whole file (prefixed with the file path); ingest_file then drops the records
     // it had added.
     void fail(std::string message);
+    // Joins label level values into one path with opts.label_sep: each level trimmed, empty
+    // levels dropped. A level that itself contains the separator ("HIV/AIDS" in WOS) would
+    // split into two levels, so the separator inside it becomes '-' (counted, and warned once
+    // with an example by finish()).
+    std::string join_levels(const std::vector<std::string_view>& levels);
     void set_format(std::string format) { report_.format = std::move(format); }
     void set_mapping(std::string mapping) { report_.mapping = std::move(mapping); }
     std::size_t records() const { return report_.records; }
@@ -41,10 +46,12 @@ public:
     static constexpr std::size_t kMaxListedSkips = 1000;
     void finish();
 
-private:
+  private:
     std::vector<Record>& out_;
     FileReport& report_;
     std::size_t skipped_total_ = 0;
+    std::size_t separator_fixes_ = 0;
+    std::string separator_example_;
 };
 
 // ---- Field detection shared by the CSV/TSV and JSON readers --------------------------------
@@ -76,8 +83,8 @@ FieldPlan plan_from_names(const std::vector<std::string>& names);
 std::string apply_overrides(const IngestOptions& opts, const std::vector<std::string>& names,
                             std::size_t column_count, FieldPlan& plan);
 
-// Joins label level values into one path: each segment trimmed, empty ones dropped.
-std::string join_levels(const std::vector<std::string_view>& levels, const std::string& sep);
+// One line for FileReport::mapping: "text = Abstract; label = Domain + area".
+std::string describe_plan(const FieldPlan& plan, const std::vector<std::string>& names);
 
 // Human-readable byte size ("12.3 MB").
 std::string format_bytes(std::uint64_t bytes);

@@ -287,6 +287,7 @@ std::optional<int> Registry::previous_active() const {
     for (auto it = acts.rbegin(); it != acts.rend(); ++it) {
         if (it->value("version", 0) != *cur) continue;
         int prev = it->value("previous", 0);
+        if (prev == *cur) continue;  // re-activation of the same version
         if (prev > 0 && info(prev)) return prev;
         break;
     }

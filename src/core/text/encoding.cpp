@@ -39,9 +39,8 @@ inline std::size_t utf8_sequence_length(const unsigned char* s, std::size_t n, s
     if (c < 0xF5) {
         if (i + 3 >= n) return 0;
         unsigned char c1 = s[i + 1];
-        if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xF0 && c1 < 0x90) return 0;  // overlong
+        if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80) return 0;
+        if (c == 0xF0 && c1 < 0x90) return 0;   // overlong
         if (c == 0xF4 && c1 >= 0x90) return 0;  // above U+10FFFF
         return 4;
     }
@@ -194,6 +193,24 @@ char sniff_utf16(std::string_view bytes) {
 
 bool is_valid_utf8(std::string_view s) { return first_invalid_utf8(s) == std::string_view::npos; }
 
+DecodedText decode_to_utf8(std::string&& bytes) {
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t n = bytes.size();
+    const bool bom8 = n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF;
+    const bool bom16 = n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF));
+    if (!bom16 && !sniff_utf16(bytes)) {
+        std::string_view body = std::string_view(bytes).substr(bom8 ? 3 : 0);
+        if (is_valid_utf8(body)) {
+            DecodedText r;
+            r.encoding = bom8 ? "utf-8-bom" : "utf-8";
+            if (bom8) bytes.erase(0, 3);
+            r.text = std::move(bytes);
+            return r;
+        }
+    }
+    return decode_to_utf8(std::string_view(bytes));
+}
+
 std::string utf8_replace_invalid(std::string_view s) {
     std::size_t bad = first_invalid_utf8(s);
     if (bad == std::string_view::npos) return std::string(s);
@@ -247,9 +264,12 @@ DecodedText decode_to_utf8(std::string_view bytes) {
         }
         return r;
     }
-    if (n >= 2 && p[0] == 0xFF && p[1] == 0xFE) return finish_utf16(bytes.substr(2), true, "utf-16le");
-    if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF) return finish_utf16(bytes.substr(2), false, "utf-16be");
-    if (char bo = sniff_utf16(bytes)) return finish_utf16(bytes, bo == 'L', bo == 'L' ? "utf-16le" : "utf-16be");
+    if (n >= 2 && p[0] == 0xFF && p[1] == 0xFE)
+        return finish_utf16(bytes.substr(2), true, "utf-16le");
+    if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF)
+        return finish_utf16(bytes.substr(2), false, "utf-16be");
+    if (char bo = sniff_utf16(bytes))
+        return finish_utf16(bytes, bo == 'L', bo == 'L' ? "utf-16le" : "utf-16be");
 
     std::size_t bad = first_invalid_utf8(bytes);
     if (bad == std::string_view::npos) {

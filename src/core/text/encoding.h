@@ -20,6 +20,8 @@ struct DecodedText {
 //  - valid UTF-8 passed through;
 //  - anything else is decoded as Windows-1252 (the documented fallback).
 DecodedText decode_to_utf8(std::string_view bytes);
+// The same, reusing the buffer when the bytes are already UTF-8 (no copy of a large file).
+DecodedText decode_to_utf8(std::string&& bytes);
 
 // Replaces every invalid UTF-8 sequence with U+FFFD (for names and display data).
 std::string utf8_replace_invalid(std::string_view s);

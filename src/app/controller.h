@@ -1,0 +1,189 @@
+#pragma once
+// The window's state and commands, with no ImGui or GLFW in it. The tabs draw from this state
+// and call these commands; the test driver calls the same commands. Everything here runs on the
+// UI thread except the work handed to workers, whose results come back through the RunQueue.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/drop.h"
+#include "app/run_queue.h"
+#include "app/settings.h"
+#include "ingest/ingest.h"
+#include "model/registry.h"
+
+namespace htc::app {
+
+enum class Tab { Upload, Retrain, History, Models };
+const char* tab_key(Tab t);                    // "upload", "retrain", "history", "models"
+std::optional<Tab> parse_tab(const std::string& key);
+
+// One file of a retrain entry: a dropped file, or one file found below a dropped folder.
+struct InspectedFile {
+    std::string path;
+    std::string folder_label;
+    std::uint64_t size_bytes = 0;
+    bool done = false;  // the background count has finished
+    FileReport report;  // format, records, labelled, warnings, error
+};
+
+// One row of "Files to Retrain:".
+struct RetrainEntry {
+    std::uint64_t id = 0;
+    std::string path;  // as dropped (a folder keeps its path: the job reads its labels from it)
+    std::string name;  // display name (valid UTF-8)
+    std::string type;  // "CSV", "PDF", "Folder" ...
+    bool is_folder = false;
+    std::uint64_t size_bytes = 0;
+    std::size_t unsupported_in_folder = 0;
+    std::uint64_t max_file_size = 0;  // the job system's limit (0 = none known)
+    std::vector<InspectedFile> files;
+
+    bool inspected() const;          // every file counted
+    std::size_t files_done() const;
+    std::size_t records() const;
+    std::size_t labelled() const;
+    std::size_t skipped() const;
+    std::string formats() const;     // "csv", "txt-document x12, pdf x3" ...
+    std::vector<std::string> problems() const;  // errors and warnings, one line each
+    bool usable() const { return inspected() && labelled() > 0; }
+};
+
+// A document dropped on Document Upload.
+struct UploadDoc {
+    std::uint64_t id = 0;
+    std::string path, name, type;
+    std::uint64_t size_bytes = 0;
+};
+
+enum class ToastKind { Info, Success, Warning, Error };
+struct Toast {
+    std::uint64_t id = 0;
+    ToastKind kind = ToastKind::Info;
+    std::string text;
+    double shown_at = 0, duration = 5;
+};
+
+// The name a rejected item is shown by: a URL whole, a path by its last component.
+std::string rejection_name(const DropRejection& r);
+
+class Controller {
+public:
+    using Clock = std::function<double()>;
+    Controller(std::string data_dir, GuiSettings& settings, RunQueue& ui, Clock clock);
+    ~Controller();
+    Controller(const Controller&) = delete;
+    Controller& operator=(const Controller&) = delete;
+
+    const std::string& data_dir() const { return data_dir_; }
+    GuiSettings& settings() { return settings_; }
+    const Registry& registry() const { return registry_; }
+
+    // ---- tabs and drops ----
+    Tab active_tab() const { return active_tab_; }
+    void set_active_tab(Tab t);
+    // Paths dropped on the window (copied by the drop callback): the active tab receives them;
+    // History and Models hand them to Retrain with a notice.
+    void receive_drop(std::vector<std::string> paths);
+    void add_retrain_paths(std::vector<std::string> paths);
+    void add_upload_paths(std::vector<std::string> paths);
+    // Counts of drops still being sorted or counted in the background.
+    bool busy_with_files() const { return pending_drops_ > 0 || pending_inspections_ > 0; }
+
+    // ---- Browse... ----
+    bool chooser_available() const { return !chooser_.empty(); }
+    const std::string& chooser_name() const { return chooser_; }
+    bool chooser_open() const { return chooser_running_; }
+    void browse(Tab target);
+
+    // ---- Retrain files ----
+    const std::vector<RetrainEntry>& retrain_entries() const { return retrain_; }
+    void remove_retrain_entry(std::uint64_t id);
+    void clear_retrain_files();
+    // Re-counts every file with the current reader overrides of the training form.
+    void reinspect_retrain_files();
+    // Why Start Retrain is disabled ("" when it is enabled).
+    std::string start_blocker() const;
+    const std::vector<DropRejection>& last_rejections() const { return rejections_; }
+    Tab rejections_tab() const { return rejections_tab_; }  // where they were dropped
+    void dismiss_rejections() { rejections_.clear(); }
+
+    // ---- Document Upload ----
+    const std::vector<UploadDoc>& upload_docs() const { return uploads_; }
+    void remove_upload_doc(std::uint64_t id);
+    void clear_upload_docs() { uploads_.clear(); }
+
+    // ---- Models ----
+    const std::vector<ModelInfo>& models() const { return models_; }
+    std::optional<int> active_version() const { return active_version_; }
+    const ModelInfo* active_model() const;
+    void refresh_models();  // reads the registry on a worker
+
+    // ---- Toasts ----
+    void toast(ToastKind kind, std::string text, double duration = 5.0);
+    const std::vector<Toast>& toasts() const { return toasts_; }
+    void dismiss_toast(std::uint64_t id);
+
+    // Once per frame, before drawing: runs queued results, expires toasts.
+    void tick();
+    // Something moves on screen (a count in progress shows its progress).
+    bool animating() const;
+    // When the next toast expires (monotonic seconds), < 0 when none: the loop sleeps until
+    // then instead of drawing frames for a toast that does not move.
+    double next_deadline() const;
+    double now() const { return clock_(); }
+    // Bumped whenever state the window shows changed; the loop compares it between frames.
+    std::uint64_t change_counter() const { return changes_; }
+    void note_change() { ++changes_; }
+
+    // What the job system accepts (its allowed extensions and size limit, from its config).
+    void set_upload_limits(std::vector<std::string> extensions, std::uint64_t max_file_size);
+    const std::vector<std::string>& retrain_extensions() const { return retrain_exts_; }
+
+    // The form as pipeline options (files from the list, engine, parameters).
+    IngestOptions ingest_options() const;
+
+private:
+    void accept_retrain_items(std::vector<DroppedItem> items);
+    void inspect_entry(const RetrainEntry& e);
+    void show_rejections(std::vector<DropRejection> rejected, Tab where);
+
+    std::string data_dir_;
+    GuiSettings& settings_;
+    RunQueue& ui_;
+    Clock clock_;
+    Registry registry_;
+    Tab active_tab_ = Tab::Retrain;
+
+    std::vector<RetrainEntry> retrain_;
+    std::vector<UploadDoc> uploads_;
+    std::vector<DropRejection> rejections_;
+    Tab rejections_tab_ = Tab::Retrain;
+    std::vector<Toast> toasts_;
+    std::vector<ModelInfo> models_;
+    std::optional<int> active_version_;
+    std::uint64_t next_id_ = 1;
+    std::uint64_t changes_ = 1;
+    int pending_drops_ = 0;
+    int pending_inspections_ = 0;
+
+    std::vector<std::string> retrain_exts_;
+    std::uint64_t max_file_size_ = 0;
+
+    std::string chooser_;
+    bool chooser_running_ = false;
+    volatile int chooser_pid_ = 0;
+    std::thread chooser_thread_;
+
+    // Declared last: destroyed first, so no task outlives the state it reads.
+    std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
+    Worker io_;      // drops and file counts
+    Worker query_;   // registry and history reads
+};
+
+}  // namespace htc::app

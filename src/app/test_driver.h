@@ -1,0 +1,96 @@
+#pragma once
+// Test driver (--test-script FILE): runs a script against the live window, one command per
+// line, calling the same controller and job commands that the buttons call. Waits are checked
+// once per frame against a timeout; a timeout ends the app with exit code 3 after writing the
+// state to <screenshot dir>/failure-state.json and a failure screenshot.
+//
+//   tab upload|retrain|history|models    switch tab (as a click on it)
+//   drop PATH                            as an OS drop of one path on the active tab
+//   set KEY VALUE                        training form: engine, text_col, label_cols,
+//                                        label_sep, promote, C, min_df, epochs, lr, dim,
+//                                        threads, validation, extend_corpus (0/1)
+//   reinspect                            "Apply to files" after changing reader options
+//   wait_files N [SECONDS]               N entries in Files to Retrain, all counted
+//   wait_rejections N [SECONDS]          N rejected drop items shown
+//   wait_uploads N [SECONDS]             N documents in Document Upload
+//   start_retrain                        the Start Retrain button
+//   wait_progress [SECONDS]              the started job reports progress above 0
+//   wait_job STATUS [SECONDS]            the started job reaches STATUS
+//   wait_history N [SECONDS]             the history table shows at least N rows
+//   refresh                              the Refresh button
+//   export_csv                           the Export CSV button
+//   wait_export [SECONDS]                the export finished (path in the state dump)
+//   view last|JOB_ID                     the View button of a job
+//   close_view                           closes the job view
+//   frames N                             draw N more frames
+//   screenshot NAME                      <screenshot dir>/NAME.png of the next settled frame
+//   dump FILE                            the state as JSON
+//   quit                                 close the window (exit code 0)
+// A script that ends without `quit` leaves the window open and idle (the driver stops asking
+// for frames): the idle test measures CPU then and closes the window as a user would.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace htc::ui {
+struct UiState;
+}
+
+namespace htc::app {
+
+class Controller;
+class JobsModel;
+
+class TestDriver {
+public:
+    TestDriver(const std::string& script_path, std::string screenshot_dir, Controller& c,
+               JobsModel& jobs, ui::UiState& ui);
+    const std::string& error() const { return error_; }  // script could not be read
+    bool done() const { return done_; }  // the script ended: no more frames are forced
+    bool quit_requested() const { return quit_; }
+    int exit_code() const { return exit_code_; }
+
+    // Before building a frame: runs commands until one has to wait.
+    void before_frame(double now);
+    // After rendering, before the swap: takes a pending screenshot.
+    void after_render(int width, int height);
+    // After every drawn frame (counts frames and the longest gap while the script runs).
+    void frame_drawn(double now);
+
+    // The state the tests check, also written by `dump`.
+    nlohmann::json state() const;
+
+private:
+    struct Command {
+        int line = 0;
+        std::string name;
+        std::vector<std::string> args;  // "drop" and "set" keep the rest of the line whole
+    };
+    void fail(const std::string& message);
+    bool run(const Command& cmd, double now);  // true when finished, false to wait
+    double timeout_of(const Command& cmd, std::size_t index, double fallback) const;
+
+    std::vector<Command> commands_;
+    std::size_t pc_ = 0;
+    double step_started_ = -1;
+    int frames_in_step_ = 0;
+    std::string screenshot_dir_;
+    std::string pending_screenshot_;
+    bool screenshot_taken_ = false;
+    double max_progress_seen_ = 0;
+    std::vector<std::string> screenshots_;
+    Controller& c_;
+    JobsModel& jobs_;
+    ui::UiState& ui_;
+    std::string error_;
+    bool done_ = false;
+    int exit_code_ = 0;
+    bool failing_ = false;
+    bool quit_ = false;
+    std::uint64_t frames_ = 0, frames_at_script_end_ = 0;
+    double last_frame_ = -1, max_frame_gap_ = 0;
+};
+
+}  // namespace htc::app
