@@ -7,7 +7,7 @@ PKGS=(
   libimgui-dev libglfw3-dev python3-glad
   nlohmann-json3-dev catch2 libcli11-dev
   libfasttext-dev liblinear-dev libpoppler-cpp-dev libsqlite3-dev libutf8proc-dev
-  xvfb xdotool x11-utils imagemagick fonts-dejavu-core fonts-noto-cjk
+  libstb-dev libx11-dev xvfb xdotool x11-utils imagemagick fonts-dejavu-core fonts-noto-cjk
 )
 missing=()
 for p in "${PKGS[@]}"; do

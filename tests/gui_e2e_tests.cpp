@@ -268,6 +268,7 @@ TEST_CASE("scripted retrain on DBpedia: progress, completed in history, CSV equa
                   "reinspect\n"
                   "wait_files 1 60\n"
                   "set engine linear\n"
+                  "open_options\n"
                   "screenshot retrain-files\n"
                   "start_retrain\n"
                   "wait_progress 120\n"

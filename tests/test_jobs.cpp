@@ -1,5 +1,6 @@
 // Job system, storage side: ids and times, configuration, upload storage, the SQLite store,
 // history queries, retention, crash recovery policy, export and seed import.
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -8,8 +9,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-
-#include <sqlite3.h>
 
 #include "jobs/config.h"
 #include "jobs/history_export.h"
@@ -75,7 +74,7 @@ TEST_CASE("job ids are random UUID v4 and times are UTC ISO 8601 with offset", "
         std::string id = new_job_id();
         REQUIRE(id.size() == 36);
         REQUIRE(id[8] == '-');
-        REQUIRE(id[14] == '4');  // version 4
+        REQUIRE(id[14] == '4');                                          // version 4
         REQUIRE(std::string("89ab").find(id[19]) != std::string::npos);  // RFC 4122 variant
         REQUIRE(looks_like_job_id(id));
         ids.insert(id);
@@ -126,12 +125,9 @@ TEST_CASE("configuration reads the seed's variables and units", "[jobs]") {
     CHECK(d.job_timeout_seconds == 7200);
     CHECK(d.retention.kind == Retention::KeepAll);
 
-    env = {{"HTC_DATA_DIR", "/srv/htc"},
-           {"HTC_UPLOAD_DIR", "db/htc_uploads"},
-           {"HTC_MAX_FILE_SIZE", "1.5GB"},
-           {"HTC_ALLOWED_EXTENSIONS", ".pdf, CSV,.txt,.json"},
-           {"HTC_MAX_CONCURRENT_JOBS", "3"},
-           {"HTC_JOB_TIMEOUT", "30m"},
+    env = {{"HTC_DATA_DIR", "/srv/htc"},     {"HTC_UPLOAD_DIR", "db/htc_uploads"},
+           {"HTC_MAX_FILE_SIZE", "1.5GB"},   {"HTC_ALLOWED_EXTENSIONS", ".pdf, CSV,.txt,.json"},
+           {"HTC_MAX_CONCURRENT_JOBS", "3"}, {"HTC_JOB_TIMEOUT", "30m"},
            {"HTC_HISTORY_RETENTION", "90d"}};
     JobsConfig c = load_config({}, lookup);
     CHECK(c.data_dir == "/srv/htc");
@@ -170,12 +166,13 @@ TEST_CASE("configuration reads the seed's variables and units", "[jobs]") {
         const char* var;
         const char* value;
     };
-    for (auto bad : {Bad{"HTC_MAX_FILE_SIZE", "12XB"}, Bad{"HTC_MAX_FILE_SIZE", "-5MB"},
-                     Bad{"HTC_MAX_FILE_SIZE", "0"}, Bad{"HTC_JOB_TIMEOUT", "soon"},
-                     Bad{"HTC_JOB_TIMEOUT", "5 fortnights"}, Bad{"HTC_MAX_CONCURRENT_JOBS", "0"},
-                     Bad{"HTC_MAX_CONCURRENT_JOBS", "two"}, Bad{"HTC_HISTORY_RETENTION", "90x"},
-                     Bad{"HTC_HISTORY_RETENTION", "0"}, Bad{"HTC_ALLOWED_EXTENSIONS", ".docx"},
-                     Bad{"HTC_ALLOWED_EXTENSIONS", ".c/sv"}, Bad{"HTC_ALLOWED_EXTENSIONS", ", ,"}}) {
+    for (auto bad :
+         {Bad{"HTC_MAX_FILE_SIZE", "12XB"}, Bad{"HTC_MAX_FILE_SIZE", "-5MB"},
+          Bad{"HTC_MAX_FILE_SIZE", "0"}, Bad{"HTC_JOB_TIMEOUT", "soon"},
+          Bad{"HTC_JOB_TIMEOUT", "5 fortnights"}, Bad{"HTC_MAX_CONCURRENT_JOBS", "0"},
+          Bad{"HTC_MAX_CONCURRENT_JOBS", "two"}, Bad{"HTC_HISTORY_RETENTION", "90x"},
+          Bad{"HTC_HISTORY_RETENTION", "0"}, Bad{"HTC_ALLOWED_EXTENSIONS", ".docx"},
+          Bad{"HTC_ALLOWED_EXTENSIONS", ".c/sv"}, Bad{"HTC_ALLOWED_EXTENSIONS", ", ,"}}) {
         env = {{bad.var, bad.value}};
         try {
             load_config({}, lookup);
@@ -235,11 +232,12 @@ TEST_CASE("C31: uploaded names can never leave the upload folder", "[jobs]") {
     fs::path root = tmp / "uploads";
     UploadStore uploads(root.string(), {".csv", ".txt"}, 1 << 20);
     std::vector<UploadSource> sources;
-    for (const auto& n : names) sources.push_back({src.string(), n});          // as given
+    for (const auto& n : names) sources.push_back({src.string(), n});           // as given
     for (const auto& n : names) sources.push_back({src.string(), n + ".csv"});  // typed
     UploadPlan plan = uploads.plan(sources);
     std::string id = new_job_id();
     uploads.copy(id, plan);
+    uploads.mark_queued(id);
     REQUIRE(plan.items.size() == sources.size());
     std::size_t accepted = 0;
     for (std::size_t i = 0; i < plan.items.size(); ++i) {
@@ -264,9 +262,9 @@ TEST_CASE("C31: uploaded names can never leave the upload folder", "[jobs]") {
     // Nothing was written anywhere but the job's folder: not next to the source, not above.
     CHECK(files_below(tmp.path).size() == 1 + accepted);
     // Collisions got a suffix; every name kept the extension that was checked.
-    CHECK(files_below(root / id) ==
-          std::set<std::string>{"x.csv", "passwd.csv", "win.ini.csv", "passwd-2.csv",
-                                "win.ini-2.csv", "x.csv.csv", "csv.csv", "x-2.csv"});
+    CHECK(files_below(root / id) == std::set<std::string>{"x.csv", "passwd.csv", "win.ini.csv",
+                                                          "passwd-2.csv", "win.ini-2.csv",
+                                                          "x.csv.csv", "csv.csv", "x-2.csv"});
 }
 
 TEST_CASE("uploads: type and size checked before copying, folders keep their label path",
@@ -311,37 +309,43 @@ TEST_CASE("uploads: type and size checked before copying, folders keep their lab
         last_done = done;
         total = all;
     });
+    uploads.mark_queued(id);
     CHECK(last_done == total);
     CHECK(total == plan.accepted_bytes());
     fs::path dir = tmp / "up" / id;
-    CHECK(files_below(dir) == std::set<std::string>{"a.csv", "A-2.CSV",
-                                                    "corpus/Agent/Politician/one.txt",
-                                                    "corpus/Agent/Politician/two.txt",
-                                                    "corpus/Place/City/three.txt"});
+    CHECK(files_below(dir) ==
+          std::set<std::string>{"a.csv", "A-2.CSV", "corpus/Agent/Politician/one.txt",
+                                "corpus/Agent/Politician/two.txt", "corpus/Place/City/three.txt"});
     CHECK(read_all(dir / "corpus/Place/City/three.txt") == "a town");
     auto files = plan.job_files();
     CHECK(files.size() == plan.items.size());
-    CHECK(std::count_if(files.begin(), files.end(), [](const JobFile& f) { return !f.error.empty(); }) ==
-          static_cast<long>(plan.items.size() - 5));
+    CHECK(std::count_if(files.begin(), files.end(), [](const JobFile& f) {
+              return !f.error.empty();
+          }) == static_cast<long>(plan.items.size() - 5));
 
     // A source that vanished between planning and copying is rejected, not dropped.
     write_all(tmp / "gone.csv", "text,label\nz,C\n");
-    UploadPlan p2 = uploads.plan(std::vector<std::string>{(tmp / "gone.csv").string(),
-                                                          (tmp / "in/a.csv").string()});
+    UploadPlan p2 = uploads.plan(
+        std::vector<std::string>{(tmp / "gone.csv").string(), (tmp / "in/a.csv").string()});
     fs::remove(tmp / "gone.csv");
     std::string id2 = new_job_id();
     uploads.copy(id2, p2);
     CHECK(p2.items[0].rejected.find("cannot read") == 0);
     CHECK(p2.items[0].stored_rel.empty());
     CHECK(p2.inputs == std::vector<std::string>{"a.csv"});
-    // No temporary file is left behind.
-    CHECK(files_below(tmp / "up" / id2) == std::set<std::string>{"a.csv"});
+    // No temporary file is left behind (only the marker until the job is queued).
+    CHECK(files_below(tmp / "up" / id2) == std::set<std::string>{".pending", "a.csv"});
 
-    // Orphan folders (copied, never queued) are removed only when old and unknown.
-    fs::create_directories(tmp / "up" / new_job_id());
+    // Orphan folders (copied, never queued) are removed only when old, still marked pending
+    // and unknown; a folder without the marker (queued, or someone else's) is never touched.
+    std::string foreign = new_job_id();
+    fs::create_directories(tmp / "up" / foreign);
+    uploads.mark_queued(id);
     CHECK(uploads.remove_orphans([](const std::string&) { return false; }, 3600) == 0);
-    CHECK(uploads.remove_orphans([&](const std::string& j) { return j == id; }, 0) == 2);
+    CHECK(uploads.remove_orphans([&](const std::string& j) { return j == id; }, 0) == 1);
+    CHECK_FALSE(fs::exists(tmp / "up" / id2));
     CHECK(fs::exists(dir / "a.csv"));
+    CHECK(fs::exists(tmp / "up" / foreign));
 }
 
 // ---------------------------------------------------------------- C30
@@ -363,8 +367,8 @@ TEST_CASE("C30: a Latin-1 file name and a NaN loss are saved and read back", "[j
 
     htc::test::TempDir tmp;
     JobStore store((tmp / "logs/jobs.sqlite3").string());
-    Job j = make_job(new_job_id(), format_iso8601_utc(now_epoch_ms()), JobStatus::Failed,
-                     "diverged");
+    Job j =
+        make_job(new_job_id(), format_iso8601_utc(now_epoch_ms()), JobStatus::Failed, "diverged");
     JobFile f;
     f.original_name = raw_name;
     f.stored_name = "caf_.csv";
@@ -410,12 +414,11 @@ TEST_CASE("job store: schema, round trip, history order, filters, search and pag
         JobStore store(db);
         // Ids sort the other way round from the times: the order must come from the times.
         // The +05:00 time is 07:00 UTC, older than 08:00Z.
-        store.insert(make_job(uuid(9), "2026-01-02T12:00:00.000+05:00", JobStatus::Completed,
-                              "trained v1"));
+        store.insert(
+            make_job(uuid(9), "2026-01-02T12:00:00.000+05:00", JobStatus::Completed, "trained v1"));
         store.insert(make_job(uuid(1), "2026-01-03T09:00:00.000+00:00", JobStatus::Failed,
                               "no labelled documents"));
-        store.insert(make_job(uuid(5), "2026-01-02T08:00:00Z", JobStatus::Queued,
-                              "100% done_ish"));
+        store.insert(make_job(uuid(5), "2026-01-02T08:00:00Z", JobStatus::Queued, "100% done_ish"));
         Job with_files = make_job(uuid(7), "2026-01-01T00:00:00.000+00:00", JobStatus::Cancelled);
         JobFile f;
         f.original_name = "Feedback März.csv";
@@ -602,7 +605,8 @@ TEST_CASE("retention deletes old finished jobs only", "[jobs]") {
     Retention keep_all;
     CHECK(store.apply_retention(keep_all, now).empty());
     auto gone = store.apply_retention(parse_retention("90d", "X"), now);
-    CHECK(std::set<std::string>(gone.begin(), gone.end()) == std::set<std::string>{uuid(1), uuid(2)});
+    CHECK(std::set<std::string>(gone.begin(), gone.end()) ==
+          std::set<std::string>{uuid(1), uuid(2)});
     CHECK(store.exists(uuid(3)));
     gone = store.apply_retention(parse_retention("2", "X"), now);
     // Newest two are 5 and 4; 3 is queued and stays.
@@ -689,7 +693,8 @@ TEST_CASE("C08: history CSV export quotes, neutralises formulas and matches the 
         "a.csv; b.json,v2,0.7500,0.9000,0.8123\r\n"
         "00000000-0000-4000-8000-000000000003,2026-01-03T10:00:00.000+00:00,failed,A/B,"
         "\"quote \"\" comma , newline\nend\",2026-01-03T10:00:01.000+00:00,"
-        "2026-01-03T10:00:03.500+00:00,2.5,Gr\xC3\xB6\xC3\x9F" "e.txt,,,,\r\n"
+        "2026-01-03T10:00:03.500+00:00,2.5,Gr\xC3\xB6\xC3\x9F"
+        "e.txt,,,,\r\n"
         "00000000-0000-4000-8000-000000000002,2026-01-02T10:00:00.000+00:00,failed,'\t=1+1,"
         "\"'\r=1+1\",2026-01-02T10:00:01.000+00:00,2026-01-02T10:00:03.500+00:00,2.5,"
         "'@A1.json,,,,\r\n"
@@ -698,7 +703,8 @@ TEST_CASE("C08: history CSV export quotes, neutralises formulas and matches the 
         "'=1+1.csv,,,,\r\n";
     CHECK(read_all(out) == expected);
     CHECK(out.filename().string().rfind("htc-retrain-history-", 0) == 0);
-    CHECK(out.filename().string().size() == std::string("htc-retrain-history-YYYY-MM-DD.csv").size());
+    CHECK(out.filename().string().size() ==
+          std::string("htc-retrain-history-YYYY-MM-DD.csv").size());
 
     CHECK(csv_cell("plain") == "plain");
     CHECK(csv_cell("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"");

@@ -1,5 +1,6 @@
 // Job commands end to end through the real binary: submit, cancel, job, history, export,
 // import-logs, worker, configuration errors, and kill -9 of a worker during real training.
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -69,8 +70,8 @@ std::string small_corpus() {
     for (int i = 0; i < 24; ++i) {
         s += std::string(optics[i % 6]) + " " + optics[(i + 1) % 6] + " bends " +
              std::to_string(i) + ",Science/Optics\n";
-        s += std::string(music[i % 6]) + " " + music[(i + 2) % 6] + " plays " +
-             std::to_string(i) + ",Arts/Music\n";
+        s += std::string(music[i % 6]) + " " + music[(i + 2) % 6] + " plays " + std::to_string(i) +
+             ",Arts/Music\n";
     }
     return s;
 }
@@ -196,55 +197,79 @@ TEST_CASE("CLI: job commands end to end", "[jobs]") {
     CHECK(help.out.find("HTC_MAX_FILE_SIZE") != std::string::npos);
 }
 
-TEST_CASE("CLI: kill -9 of a worker during real training, then a restart completes the job",
-          "[jobs]") {
+TEST_CASE("CLI: Ctrl-C requeues, kill -9 interrupts, a restart completes the job", "[jobs]") {
     HTC_REQUIRE_SHARED(dbpedia, "data/dbpedia/dbpedia-classes-2500.csv");
     htc::test::TempDir tmp;
-    // The first 1200 rows: training takes long enough (about a second) to be caught in it.
+    // 2000 rows: training lasts long enough (about a second) to be caught in it.
     {
         std::ifstream in(dbpedia, std::ios::binary);
         std::ofstream out(tmp / "feedback.csv", std::ios::binary);
         std::string line;
-        for (int i = 0; i < 1200 && std::getline(in, line); ++i) out << line << "\n";
+        for (int i = 0; i < 2000 && std::getline(in, line); ++i) out << line << "\n";
     }
     const std::string data = (tmp / "db").string();
     auto sub = run(tmp, "--data-dir " + quoted(data) + " submit --engine linear --text-col 1 " +
                             "--label-cols 2,3,4 " + quoted((tmp / "feedback.csv").string()));
     REQUIRE(sub.code == 0);
     std::string id = first_line(sub.out);
-
-    std::string bin = htc::test::binary();
-    std::vector<std::string> args = {bin, "--data-dir", data, "-q", "worker"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    REQUIRE(posix_spawn(&pid, bin.c_str(), nullptr, nullptr, argv.data(), environ) == 0);
     JobStore store(data + "/htc_logs/jobs.sqlite3");
-    bool caught = false;
-    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (std::chrono::steady_clock::now() < end) {
-        auto j = store.get(id, false);
-        if (j && j->status == JobStatus::Running && j->stage == "train") {
-            caught = true;
-            break;
+
+    // Starts a worker process and returns once it trains the job (pid 0 if it never did).
+    auto worker_in_training = [&](std::vector<std::string> extra) -> pid_t {
+        std::string bin = htc::test::binary();
+        std::vector<std::string> args = {bin, "--data-dir", data, "-q", "worker"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t quiet;
+        posix_spawn_file_actions_init(&quiet);
+        posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
+        pid_t pid = 0;
+        int rc = posix_spawn(&pid, bin.c_str(), &quiet, nullptr, argv.data(), environ);
+        posix_spawn_file_actions_destroy(&quiet);
+        if (rc != 0) return 0;
+        auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (std::chrono::steady_clock::now() < end) {
+            auto j = store.get(id, false);
+            if (j && j->status == JobStatus::Running && j->stage == "train") return pid;
+            if (j && is_terminal(j->status)) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
-        if (j && is_terminal(j->status)) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ::kill(pid, SIGKILL);
+        ::kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+        return 0;
+    };
+
+    // 1. Ctrl-C: the worker stops gracefully and the job goes back to the queue.
+    pid_t pid = worker_in_training({"--follow"});
+    REQUIRE(pid > 0);
+    ::kill(pid, SIGINT);
     int status = 0;
     waitpid(pid, &status, 0);
-    REQUIRE(caught);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 130);
+    auto j = store.get(id, true);
+    CHECK(j->status == JobStatus::Queued);
+    CHECK(j->attempts == 0);
+    CHECK(j->log.back().message.find("the program was closing; queued again") != std::string::npos);
+
+    // 2. kill -9 in the middle of training.
+    pid = worker_in_training({});
+    REQUIRE(pid > 0);
+    ::kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
     CHECK(WIFSIGNALED(status));
     CHECK(store.get(id, false)->status == JobStatus::Running);  // as the crash left it
     CHECK(store.integrity_check() == "ok");
     CHECK_FALSE(htc::Registry(data).active());  // nothing was half-registered
 
+    // 3. The next worker marks it interrupted, requeues it and completes it.
     auto again = run(tmp, "--data-dir " + quoted(data) + " -q worker");
     INFO(again.err);
     CHECK(again.code == 0);
-    auto j = store.get(id, true);
+    j = store.get(id, true);
     REQUIRE(j);
     CHECK(j->status == JobStatus::Completed);
     CHECK(j->attempts == 2);

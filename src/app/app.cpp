@@ -370,6 +370,8 @@ int run_gui(int argc, char** argv) {
     }
     driver.reset();
     jobs.shutdown();
+    controller.shutdown();
+    ui_queue.set_wake({});
     g_signals = nullptr;
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();

@@ -125,11 +125,21 @@ Controller::Controller(std::string data_dir, GuiSettings& settings, RunQueue& ui
       registry_(data_dir_),
       retrain_exts_(supported_extensions()) {
     if (auto t = parse_tab(settings_.tab)) active_tab_ = *t;
-    query_.submit([this] { chooser_ = find_file_chooser(); });
+    auto alive = alive_;
+    query_.submit([this, alive] {
+        std::string tool = find_file_chooser();
+        ui_.post([this, alive, tool] {
+            if (!alive->load()) return;
+            chooser_ = tool;
+            note_change();
+        });
+    });
     refresh_models();
 }
 
-Controller::~Controller() {
+Controller::~Controller() { shutdown(); }
+
+void Controller::shutdown() {
     alive_->store(false);
     if (chooser_pid_ > 0) ::kill(chooser_pid_, SIGTERM);
     if (chooser_thread_.joinable()) chooser_thread_.join();

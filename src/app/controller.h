@@ -77,6 +77,9 @@ public:
     using Clock = std::function<double()>;
     Controller(std::string data_dir, GuiSettings& settings, RunQueue& ui, Clock clock);
     ~Controller();
+    // Ends the file chooser and the workers (before the window goes away: their results
+    // would wake a loop that no longer exists).
+    void shutdown();
     Controller(const Controller&) = delete;
     Controller& operator=(const Controller&) = delete;
 

@@ -58,7 +58,10 @@ ImFont* add_with_cjk(ImGuiIO& io, const char* latin, float size, std::vector<std
             cfg.FontNo = kNotoCjkSimplifiedChineseFace;
             cfg.OversampleH = 1;
             cfg.PixelSnapH = true;
-            io.Fonts->AddFontFromFileTTF(kNotoCjk, size, &cfg,
+            // ImGui sizes a font by ascent - descent; Noto CJK's are 1.45 em against DejaVu's
+            // 1.16, so at the same size its glyphs would look a fifth smaller than the Latin
+            // ones beside them. The merged glyphs share DejaVu's baseline.
+            io.Fonts->AddFontFromFileTTF(kNotoCjk, size * 1.24f, &cfg,
                                          io.Fonts->GetGlyphRangesChineseSimplifiedCommon());
         } else {
             warnings.push_back(std::string(kNotoCjk) +

@@ -1,6 +1,7 @@
 #include "app/jobs_model.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <filesystem>
 
@@ -152,6 +153,8 @@ struct JobsModel::Impl {
     // Declared last: joined first.
     Worker submit_worker;  // copies files into the upload store
     Worker query_worker;   // history, job records, exports, cancels
+    Worker view_worker;    // filter and sort of the loaded rows (never behind a slow read)
+    bool first_snapshot = true;
 };
 
 JobsModel::JobsModel(Controller& controller, RunQueue& ui)
@@ -197,6 +200,7 @@ void JobsModel::shutdown() {
     if (impl_->runner) impl_->runner->stop(jobs::JobRunner::StopMode::Requeue);
     impl_->submit_worker.stop();
     impl_->query_worker.stop();
+    impl_->view_worker.stop();
     impl_->runner.reset();
 }
 
@@ -223,7 +227,11 @@ void JobsModel::tick() {
         on_snapshot();
         // History: at once when jobs start or end, otherwise (progress writes) at most every
         // few seconds and only while the History tab shows it.
-        bool counts_moved = snap->queued != impl_->last_queued || snap->running != impl_->last_running;
+        // The constructor already reads the history: the first snapshot only sets the marks.
+        bool counts_moved = !impl_->first_snapshot && (snap->queued != impl_->last_queued ||
+                                                       snap->running != impl_->last_running);
+        if (impl_->first_snapshot) impl_->store_generation = snap->store_generation;
+        impl_->first_snapshot = false;
         impl_->last_queued = snap->queued;
         impl_->last_running = snap->running;
         if (snap->store_generation != impl_->store_generation) {
@@ -463,6 +471,14 @@ void JobsModel::retry(const std::string& id) {
 
 void JobsModel::refresh_history() {
     if (!impl_->query_store) return;
+    // One full read at a time: a request made while one runs is served by one more read
+    // after it (a store of 100,000 jobs takes seconds to read).
+    if (reading_history_) {
+        history_stale_ = true;
+        refresh_again_ = true;
+        return;
+    }
+    reading_history_ = true;
     ++history_loading_;
     history_stale_ = false;
     last_history_refresh_ = c_.now();
@@ -478,6 +494,7 @@ void JobsModel::refresh_history() {
         std::shared_ptr<std::vector<HistoryRow>> rows;
         std::shared_ptr<HistoryView> view;
         std::string error;
+        const auto started = std::chrono::steady_clock::now();
         try {
             rows = std::make_shared<std::vector<HistoryRow>>(load_rows(*impl->query_store));
             view = std::make_shared<HistoryView>(
@@ -485,10 +502,18 @@ void JobsModel::refresh_history() {
         } catch (const std::exception& e) {
             error = e.what();
         }
-        ui_.post([this, alive, rows, view, error, generation] {
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        ui_.post([this, alive, rows, view, error, generation, seconds] {
             if (!alive->load()) return;
             --history_loading_;
+            reading_history_ = false;
+            last_history_seconds_ = seconds;
             c_.note_change();
+            if (refresh_again_) {
+                refresh_again_ = false;
+                refresh_history();
+            }
             if (!error.empty()) {
                 store_error_ = error;
                 return;
@@ -513,7 +538,7 @@ void JobsModel::rebuild_view() {
     HistoryColumn column = sort_column_;
     bool ascending = sort_ascending_;
     std::uint64_t generation = ++view_generation_;
-    impl_->query_worker.submit([this, alive, rows, status, search, column, ascending, generation] {
+    impl_->view_worker.submit([this, alive, rows, status, search, column, ascending, generation] {
         auto view = std::make_shared<HistoryView>(
             build_view(*rows, status, search, column, ascending));
         ui_.post([this, alive, rows, view, generation] {

@@ -113,6 +113,9 @@ public:
     bool viewed_loading() const { return viewed_loading_; }
     void close_job() { viewed_.reset(); viewed_id_.clear(); }
 
+    // Seconds the last full history read took (worker side), < 0 before the first.
+    double last_history_seconds() const { return last_history_seconds_; }
+
     // ---- for the status bar and tests ----
     std::uint64_t snapshot_version() const { return snapshot_version_; }
 
@@ -142,6 +145,9 @@ private:
     bool sort_ascending_ = false;
     double last_history_refresh_ = -1;
     bool history_stale_ = false;
+    bool reading_history_ = false;
+    bool refresh_again_ = false;
+    double last_history_seconds_ = -1;
 
     bool exporting_ = false;
     std::string last_export_;

@@ -155,6 +155,10 @@ bool TestDriver::run(const Command& cmd, double now) {
         c_.note_change();
         return true;
     }
+    if (cmd.name == "open_options") {
+        ui_.options_open = true;
+        return true;
+    }
     if (cmd.name == "reinspect") {
         c_.reinspect_retrain_files();
         return true;
@@ -213,6 +217,26 @@ bool TestDriver::run(const Command& cmd, double now) {
         std::size_t n = a.empty() ? 1 : std::stoul(a[0]);
         return wait_until(jobs_.history_size() >= n && !jobs_.history_loading(),
                           timeout_of(cmd, 1, 60), std::to_string(n) + " history row(s)");
+    }
+    if (cmd.name == "filter") {
+        // filter STATUS|all [SEARCH]: the status combo and the search field
+        std::string status = a.empty() || a[0] == "all" ? "" : a[0];
+        std::string search = a.size() > 1 ? a[1] : "";
+        c_.settings().history_status = status;
+        jobs_.set_filter(status, search);
+        return true;
+    }
+    if (cmd.name == "sort") {
+        // sort COLUMN asc|desc, COLUMN = 0..5 (Job ID, Timestamp, Status, Details, Duration,
+        // Model), as a click on a header
+        int column = a.empty() ? 1 : std::stoi(a[0]);
+        bool asc = a.size() > 1 && a[1] == "asc";
+        jobs_.set_sort(static_cast<HistoryColumn>(column), asc);
+        return true;
+    }
+    if (cmd.name == "wait_history_idle") {
+        return wait_until(!jobs_.history_loading(), timeout_of(cmd, 0, 60),
+                          "the history view to be rebuilt");
     }
     if (cmd.name == "refresh") {
         jobs_.refresh_history();
@@ -311,6 +335,7 @@ json TestDriver::state() const {
     for (std::size_t i = 0; i < jobs_.history_size() && i < 50; ++i) {
         const auto& r = jobs_.history_row(i);
         history.push_back({{"id", r.id},
+                           {"duration", r.duration},
                            {"status", r.status},
                            {"details", r.details},
                            {"model_version", r.model_version},
@@ -348,6 +373,8 @@ json TestDriver::state() const {
               {"finished", finished},
               {"queue_length", jobs_.queue_length()},
               {"history_rows", jobs_.history_size()},
+              {"history_total", jobs_.history_total()},
+              {"history_load_seconds", jobs_.last_history_seconds()},
               {"history", history},
               {"last_export", jobs_.last_export_path()},
               {"store_error", jobs_.store_error()}}}};

@@ -10,6 +10,7 @@
 //                                        label_sep, promote, C, min_df, epochs, lr, dim,
 //                                        threads, validation, extend_corpus (0/1)
 //   reinspect                            "Apply to files" after changing reader options
+//   open_options                         unfolds "Training options" (as a click on it)
 //   wait_files N [SECONDS]               N entries in Files to Retrain, all counted
 //   wait_rejections N [SECONDS]          N rejected drop items shown
 //   wait_uploads N [SECONDS]             N documents in Document Upload
@@ -17,6 +18,9 @@
 //   wait_progress [SECONDS]              the started job reports progress above 0
 //   wait_job STATUS [SECONDS]            the started job reaches STATUS
 //   wait_history N [SECONDS]             the history table shows at least N rows
+//   filter STATUS|all [SEARCH]           the status filter and search field of the history
+//   sort COLUMN asc|desc                 a click on a history header (0 = Job ID .. 5 = Model)
+//   wait_history_idle [SECONDS]          the filtered and sorted view is ready
 //   refresh                              the Refresh button
 //   export_csv                           the Export CSV button
 //   wait_export [SECONDS]                the export finished (path in the state dump)

@@ -43,30 +43,38 @@ const char* const kConfigHelp =
     "Retention: 90d, 12w, a job count such as 1000, or all.";
 
 void add_store_options(CLI::App& cmd, ConfigOverrides& o) {
-    cmd.add_option("--log-dir", o.log_dir,
-                   "Folder of the job store jobs.sqlite3 (env HTC_LOG_DIR; default <data>/htc_logs)");
+    cmd.add_option(
+           "--log-dir", o.log_dir,
+           "Folder of the job store jobs.sqlite3 (env HTC_LOG_DIR; default <data>/htc_logs)")
+        ->type_name("DIR");
     cmd.add_option("--upload-dir", o.upload_dir,
-                   "Folder for uploaded copies (env HTC_UPLOAD_DIR; default <data>/htc_uploads)");
+                   "Folder for uploaded copies (env HTC_UPLOAD_DIR; default <data>/htc_uploads)")
+        ->type_name("DIR");
 }
 
 void add_runner_options(CLI::App& cmd, ConfigOverrides& o) {
     cmd.add_option("--max-concurrent-jobs", o.max_concurrent_jobs,
                    "Jobs run at once over all processes sharing the data folder (env "
-                   "HTC_MAX_CONCURRENT_JOBS; default 1)");
+                   "HTC_MAX_CONCURRENT_JOBS; default 1)")
+        ->type_name("N");
     cmd.add_option("--job-timeout", o.job_timeout,
                    "A job running longer fails with 'timed out' (env HTC_JOB_TIMEOUT; default 2h; "
-                   "0 = no limit)");
+                   "0 = no limit)")
+        ->type_name("DURATION");
     cmd.add_option("--history-retention", o.history_retention,
                    "Delete finished jobs older than this (90d) or beyond the newest N (1000) "
-                   "when jobs end (env HTC_HISTORY_RETENTION; default all)");
+                   "when jobs end (env HTC_HISTORY_RETENTION; default all)")
+        ->type_name("RETENTION");
 }
 
 void add_upload_options(CLI::App& cmd, ConfigOverrides& o) {
     cmd.add_option("--max-file-size", o.max_file_size,
-                   "Largest accepted file (env HTC_MAX_FILE_SIZE; default 100MB)");
+                   "Largest accepted file (env HTC_MAX_FILE_SIZE; default 100MB)")
+        ->type_name("SIZE");
     cmd.add_option("--allowed-extensions", o.allowed_extensions,
                    "Accepted file types (env HTC_ALLOWED_EXTENSIONS; default "
-                   ".pdf,.csv,.txt,.json,.tsv,.jsonl)");
+                   ".pdf,.csv,.txt,.json,.tsv,.jsonl)")
+        ->type_name("LIST");
 }
 
 // Loads the settings; a bad value is reported here (exit 2), not as a generic failure.
@@ -118,17 +126,22 @@ std::string resolve_job_id(JobStore& store, const std::string& prefix) {
     auto ids = store.ids_with_prefix(prefix, 2);
     if (ids.empty()) throw std::runtime_error("no job with id '" + prefix + "' in " + store.path());
     if (ids.size() > 1)
-        throw std::runtime_error("job id '" + prefix +
-                                 "' is ambiguous (several jobs start with it); give more characters");
+        throw std::runtime_error(
+            "job id '" + prefix +
+            "' is ambiguous (several jobs start with it); give more characters");
     return ids.front();
 }
 
 int exit_code_for(JobStatus s) {
     switch (s) {
-        case JobStatus::Completed: return 0;
-        case JobStatus::Cancelled: return kExitCancelled;
-        case JobStatus::Interrupted: return kExitInterrupted;
-        default: return kExitFailed;
+        case JobStatus::Completed:
+            return 0;
+        case JobStatus::Cancelled:
+            return kExitCancelled;
+        case JobStatus::Interrupted:
+            return kExitInterrupted;
+        default:
+            return kExitFailed;
     }
 }
 
@@ -193,7 +206,8 @@ int follow_job(const Globals& g, const JobsConfig& cfg, std::shared_ptr<JobStore
     progress.printer.finish();
     job = store->get(id, true);
     if (g.json) {
-        std::cout << job->to_json(false).dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+        std::cout << job->to_json(false).dump(2, ' ', false,
+                                              nlohmann::json::error_handler_t::replace)
                   << "\n";
     } else {
         print_job_line(*job);
@@ -224,7 +238,8 @@ int cmd_submit(const Globals& g, SubmitFlags& f) {
                 auto files = nlohmann::json::array();
                 for (const auto& file : r.files) files.push_back(file.to_json());
                 j["files"] = files;
-                std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+                std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+                          << "\n";
             } else {
                 std::printf("%s\n", r.job_id.c_str());
             }
@@ -304,8 +319,8 @@ int cmd_history(const Globals& g, HistoryFlags& f) {
             std::printf("no jobs%s\n", page.total > 0 ? " on this page" : "");
             return 0;
         }
-        std::printf("%-8s  %-19s  %-11s  %-8s  %-7s  %s\n", "JOB", "CREATED", "STATUS",
-                    "DURATION", "MODEL", "DETAILS");
+        std::printf("%-8s  %-19s  %-11s  %-8s  %-7s  %s\n", "JOB", "CREATED", "STATUS", "DURATION",
+                    "MODEL", "DETAILS");
         for (const auto& j : page.jobs) {
             std::string details = j.details;
             if (j.status == JobStatus::Running)
@@ -336,15 +351,15 @@ int cmd_job(const Globals& g, const std::string& prefix, ConfigOverrides& o) {
         if (!job) throw std::runtime_error("job '" + prefix + "' disappeared");
         if (g.json) {
             std::cout << job->to_json(true).dump(2, ' ', false,
-                                                  nlohmann::json::error_handler_t::replace)
+                                                 nlohmann::json::error_handler_t::replace)
                       << "\n";
             return 0;
         }
         const Job& j = *job;
         std::printf("Job       %s\n", j.id.c_str());
-        std::printf("Status    %s%s\n", to_string(j.status).c_str(),
-                    j.cancel_requested && j.status == JobStatus::Running ? " (cancel requested)"
-                                                                         : "");
+        std::printf(
+            "Status    %s%s\n", to_string(j.status).c_str(),
+            j.cancel_requested && j.status == JobStatus::Running ? " (cancel requested)" : "");
         std::printf("Details   %s\n", j.details.c_str());
         if (!j.error.empty()) std::printf("Error     %s\n", j.error.c_str());
         std::printf("Created   %s\n", local_time(j.created).c_str());
@@ -365,9 +380,10 @@ int cmd_job(const Globals& g, const std::string& prefix, ConfigOverrides& o) {
                            ? std::to_string(j.metrics[k].get<double>()).substr(0, 6)
                            : std::string("-");
             };
-            std::printf("Metrics   leaf accuracy %s, micro-F1 %s, macro-F1 %s, hierarchical F1 %s\n",
-                        num("leaf_accuracy").c_str(), num("micro_f1").c_str(),
-                        num("macro_f1").c_str(), num("h_f1").c_str());
+            std::printf(
+                "Metrics   leaf accuracy %s, micro-F1 %s, macro-F1 %s, hierarchical F1 %s\n",
+                num("leaf_accuracy").c_str(), num("micro_f1").c_str(), num("macro_f1").c_str(),
+                num("h_f1").c_str());
         }
         if (j.source == "import") std::printf("Source    imported from a seed job log\n");
         std::printf("Files     %zu\n", j.files.size());
@@ -389,9 +405,9 @@ int cmd_job(const Globals& g, const std::string& prefix, ConfigOverrides& o) {
                             .c_str());
         if (!j.curve.empty()) {
             const auto& last = j.curve.back();
-            std::printf("Curve     %zu point(s), last %s = %s\n", j.curve.size(),
-                        last.metric.c_str(),
-                        std::isfinite(last.value) ? std::to_string(last.value).c_str() : "no value");
+            std::printf(
+                "Curve     %zu point(s), last %s = %s\n", j.curve.size(), last.metric.c_str(),
+                std::isfinite(last.value) ? std::to_string(last.value).c_str() : "no value");
         }
         std::printf("Log\n");
         for (const auto& l : j.log)
@@ -413,9 +429,10 @@ int cmd_cancel(const Globals& g, const std::string& prefix, ConfigOverrides& o) 
                 std::printf("%s cancelled (it had not started)\n", id.c_str());
                 return 0;
             case CancelOutcome::Requested:
-                std::printf("%s: cancel requested; the process running it stops it at its next "
-                            "check (within about a second)\n",
-                            id.c_str());
+                std::printf(
+                    "%s: cancel requested; the process running it stops it at its next "
+                    "check (within about a second)\n",
+                    id.c_str());
                 return 0;
             case CancelOutcome::AlreadyRequested:
                 std::printf("%s: cancel was already requested\n", id.c_str());
@@ -451,13 +468,12 @@ int cmd_worker(const Globals& g, WorkerFlags& f) {
         const auto* signal = install_cancel_on_signal();
         runner.start();
         if (!g.quiet)
-            std::fprintf(stderr,
-                         "worker: pid %d, store %s, up to %d job(s) at once, timeout %s%s\n",
-                         static_cast<int>(::getpid()), store->path().c_str(),
-                         cfg.max_concurrent_jobs,
-                         cfg.job_timeout_seconds > 0 ? format_seconds(cfg.job_timeout_seconds).c_str()
-                                                     : "none",
-                         f.follow ? "; waiting for jobs (Ctrl-C to stop)" : "");
+            std::fprintf(
+                stderr, "worker: pid %d, store %s, up to %d job(s) at once, timeout %s%s\n",
+                static_cast<int>(::getpid()), store->path().c_str(), cfg.max_concurrent_jobs,
+                cfg.job_timeout_seconds > 0 ? format_seconds(cfg.job_timeout_seconds).c_str()
+                                            : "none",
+                f.follow ? "; waiting for jobs (Ctrl-C to stop)" : "");
         JobProgress progress(g.quiet);
         std::size_t reported = 0;
         bool all_completed = true, stopped = false;
@@ -479,6 +495,8 @@ int cmd_worker(const Globals& g, WorkerFlags& f) {
         for (;;) {
             if (signal->load() && !stopped) {
                 stopped = true;
+                if (!g.quiet)
+                    std::fprintf(stderr, "worker: stopping; running jobs go back to the queue\n");
                 // Running jobs go back to the queue; a second signal ends the process at once
                 // (the jobs are then recovered as interrupted by the next start).
                 runner.request_stop(JobRunner::StopMode::Requeue);
@@ -513,14 +531,15 @@ int cmd_import(const Globals& g, const std::string& dir, ConfigOverrides& o) {
                                 {"already_present", r.already_present},
                                 {"marked_interrupted", r.marked_interrupted}};
             auto damaged = nlohmann::json::array();
-            for (const auto& d : r.damaged) damaged.push_back({{"file", d.file}, {"reason", d.reason}});
+            for (const auto& d : r.damaged)
+                damaged.push_back({{"file", d.file}, {"reason", d.reason}});
             j["damaged"] = damaged;
             std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         } else {
-            std::printf("imported %zu job(s) from %zu file(s); %zu already present, %zu damaged "
-                        "file(s) skipped, %zu unfinished job(s) marked interrupted\n",
-                        r.imported, r.files, r.already_present, r.damaged.size(),
-                        r.marked_interrupted);
+            std::printf(
+                "imported %zu job(s) from %zu file(s); %zu already present, %zu damaged "
+                "file(s) skipped, %zu unfinished job(s) marked interrupted\n",
+                r.imported, r.files, r.already_present, r.damaged.size(), r.marked_interrupted);
         }
         return 0;
     });
@@ -536,9 +555,10 @@ void add_job_commands(CLI::App& app, Globals& g, Action& action) {
         "Queue a retrain job: the files are checked (type, size), copied into the upload folder "
         "and the job id is printed. A worker (htc-trainer worker, or the window) runs it; with "
         "--wait this command runs it and follows it to the end");
-    submit->add_option("paths", sf->paths,
-                       "Feedback files or folders (a folder's sub-folder path is the label of "
-                       "files without labels)")
+    submit
+        ->add_option("paths", sf->paths,
+                     "Feedback files or folders (a folder's sub-folder path is the label of "
+                     "files without labels)")
         ->required();
     submit->add_flag("--wait", sf->wait,
                      "Run the job now and follow it (progress on stderr); exit 0 if it "
@@ -554,32 +574,42 @@ void add_job_commands(CLI::App& app, Globals& g, Action& action) {
     auto hf = std::make_shared<HistoryFlags>();
     auto* history = app.add_subcommand(
         "history", "List retrain jobs, newest first, or export them (--csv, --seed-json)");
-    history->add_option("--status", hf->statuses,
-                        "Only jobs with this status (queued, running, completed, failed, "
-                        "cancelled, interrupted); repeatable");
+    history
+        ->add_option("--status", hf->statuses,
+                     "Only jobs with this status (queued, running, completed, failed, cancelled, "
+                     "interrupted); repeatable or comma separated")
+        ->type_name("STATUS")
+        ->delimiter(',');
     history->add_option("--limit", hf->limit, "Jobs per page")->capture_default_str();
     history->add_option("--offset", hf->offset, "Jobs to skip (paging)");
-    history->add_option("--search", hf->search,
-                        "Id prefix, or text in the details, error or file names");
-    history->add_option("--csv", hf->csv,
-                        "Write every matching job (not only one page) as CSV for spreadsheets "
-                        "(UTF-8 with BOM, CRLF); a folder gets htc-retrain-history-YYYY-MM-DD.csv");
-    history->add_option("--seed-json", hf->seed_json,
-                        "Write every matching job as the seed's JSON records "
-                        "[{job_id, timestamp, status, details}]");
+    history
+        ->add_option("--search", hf->search,
+                     "Id prefix, or text in the details, error or file names")
+        ->type_name("TEXT");
+    history
+        ->add_option("--csv", hf->csv,
+                     "Write every matching job (not only one page) as CSV for spreadsheets "
+                     "(UTF-8 with BOM, CRLF line ends); a folder gets "
+                     "htc-retrain-history-YYYY-MM-DD.csv")
+        ->type_name("FILE|DIR");
+    history
+        ->add_option("--seed-json", hf->seed_json,
+                     "Write every matching job as the seed's JSON records "
+                     "[{job_id, timestamp, status, details}]")
+        ->type_name("FILE|DIR");
     add_store_options(*history, hf->config);
     history->callback([&g, &action, hf] { action = [&g, hf] { return cmd_history(g, *hf); }; });
 
     // job
     auto jid = std::make_shared<std::string>();
     auto jcfg = std::make_shared<ConfigOverrides>();
-    auto* job = app.add_subcommand("job", "Show one job: status, files, parameters, result and log");
+    auto* job =
+        app.add_subcommand("job", "Show one job: status, files, parameters, result and log");
     job->add_option("id", *jid, "Job id, or a unique prefix of it (the 8 characters history shows)")
         ->required();
     add_store_options(*job, *jcfg);
-    job->callback([&g, &action, jid, jcfg] {
-        action = [&g, jid, jcfg] { return cmd_job(g, *jid, *jcfg); };
-    });
+    job->callback(
+        [&g, &action, jid, jcfg] { action = [&g, jid, jcfg] { return cmd_job(g, *jid, *jcfg); }; });
 
     // cancel
     auto cid = std::make_shared<std::string>();
@@ -618,8 +648,10 @@ void add_job_commands(CLI::App& app, Globals& g, Action& action) {
     import->add_option("dir", *idir, "Folder with the .json job records")->required();
     add_store_options(*import, *icfg);
     import->callback([&g, &action, idir, icfg] {
-        action = [&g, idir, icfg] { return cmd_import(g, *idir, *icfg); };
-    });
+        action = [&g, idir, icfg] { return cmd_import(g, *idir, *icfg);
+};
+}  // namespace htc::cli
+);
 }
 
 }  // namespace htc::cli

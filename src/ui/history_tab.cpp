@@ -169,7 +169,8 @@ void metrics_section(const nlohmann::json& m) {
         text_dim("No metrics (the job did not train a model).");
         return;
     }
-    ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_SizingFixedFit;
+    ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
+                            ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoHostExtendX;
     if (ImGui::BeginTable("levels", 2, flags)) {
         ImGui::TableSetupColumn("Metric");
         ImGui::TableSetupColumn("Value");
@@ -182,7 +183,11 @@ void metrics_section(const nlohmann::json& m) {
             if (std::isnan(v)) text_dim("-"); else ImGui::Text("%.4f", v);
         };
         if (auto it = m.find("documents"); it != m.end() && it->is_number()) {
-            row("Validation documents", it->get<double>());
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted("Validation documents");
+            ImGui::TableNextColumn();
+            ImGui::Text("%lld", static_cast<long long>(it->get<double>()));
         }
         if (auto it = m.find("level_accuracy"); it != m.end() && it->is_array()) {
             for (std::size_t l = 0; l < it->size(); ++l) {
@@ -204,8 +209,8 @@ void metrics_section(const nlohmann::json& m) {
         ImGuiTableFlags tf = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
                              ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable |
                              ImGuiTableFlags_SizingStretchProp;
-        float h = ImGui::GetTextLineHeightWithSpacing() *
-                  std::min<float>(static_cast<float>(pc->size()) + 1.5f, 14.0f);
+        const float row = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2 + 1;
+        float h = row * (std::min<float>(static_cast<float>(pc->size()), 14.0f) + 1) + 4;
         if (ImGui::BeginTable("per_class", 6, tf, ImVec2(0, h))) {
             ImGui::TableSetupScrollFreeze(0, 1);
             ImGui::TableSetupColumn("Label", ImGuiTableColumnFlags_WidthStretch, 4.0f);
@@ -290,8 +295,8 @@ void job_view(Frame& f, const jobs::Job& job) {
         ImGuiTableFlags tf = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
                              ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable |
                              ImGuiTableFlags_SizingStretchProp;
-        float h = ImGui::GetTextLineHeightWithSpacing() *
-                  std::min<float>(static_cast<float>(job.files.size()) + 1.6f, 9.0f);
+        const float row = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2 + 1;
+        float h = row * (std::min<float>(static_cast<float>(job.files.size()), 8.0f) + 1) + 4;
         if (ImGui::BeginTable("files", 7, tf, ImVec2(0, h))) {
             ImGui::TableSetupScrollFreeze(0, 1);
             ImGui::TableSetupColumn("Name", ImGuiTableColumnFlags_WidthStretch, 3.0f);

@@ -105,11 +105,11 @@ void file_table(Frame& f) {
         return;
     }
     const float row_h = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2 + 1;
-    const float rows = std::min<float>(static_cast<float>(entries.size()), 10.0f) + 1.2f;
+    const float rows = std::min<float>(static_cast<float>(entries.size()), 10.0f) + 1.0f;
     ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
                             ImGuiTableFlags_Resizable | ImGuiTableFlags_ScrollY |
                             ImGuiTableFlags_SizingStretchProp;
-    if (!ImGui::BeginTable("retrain_files", 8, flags, ImVec2(0, rows * row_h))) return;
+    if (!ImGui::BeginTable("retrain_files", 8, flags, ImVec2(0, rows * row_h + 4))) return;
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("Type", ImGuiTableColumnFlags_WidthFixed,
                             ImGui::GetFontSize() * 3.8f);
@@ -221,6 +221,10 @@ void file_table(Frame& f) {
 void training_options(Frame& f) {
     app::TrainingForm& t = f.controller.settings().training;
     bool changed = false;
+    if (f.state.options_open) {
+        ImGui::SetNextItemOpen(true, ImGuiCond_Always);
+        f.state.options_open = false;
+    }
     if (!ImGui::CollapsingHeader("Training options")) return;
     ImGui::Indent();
     const float w = ImGui::GetFontSize() * 10;
@@ -245,8 +249,8 @@ void training_options(Frame& f) {
             changed = true;
         }
         ImGui::SetNextItemWidth(w);
-        if (ImGui::InputInt("Min document frequency", &t.params.min_df)) {
-            t.params.min_df = std::clamp(t.params.min_df, 1, 1000);
+        if (ImGui::InputInt("Min document frequency (0 = default)", &t.params.min_df)) {
+            t.params.min_df = std::clamp(t.params.min_df, 0, 1000);
             changed = true;
         }
     }
@@ -436,7 +440,7 @@ void finished_panel(Frame& f) {
                              : std::string("Before (none)");
     std::string after = "After (v" + std::to_string(fin->version) + ")";
     ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
-                            ImGuiTableFlags_SizingFixedFit;
+                            ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoHostExtendX;
     if (ImGui::BeginTable("comparison", 4, flags)) {
         ImGui::TableSetupColumn("Metric");
         ImGui::TableSetupColumn(before.c_str());

@@ -20,7 +20,7 @@ namespace htc::ui {
 struct UiState {
     char retrain_path[1024] = "";
     char upload_path[1024] = "";
-    bool options_open = false;
+    bool options_open = false;  // opens "Training options" once (test driver)
     char history_search[256] = "";
     std::string view_job_id;       // the job whose full record is open ("" = none)
     bool open_view_popup = false;

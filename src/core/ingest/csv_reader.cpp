@@ -455,15 +455,13 @@ void read_csv(std::string_view text, const CsvReadSettings& settings, ReadContex
                                    format_bytes(max_field) + " (max_field_bytes)");
             continue;
         }
-        if (nf < expected && nf < needed) {
+        // Missing trailing cells are tolerated when the mapping does not need them.
+        if (nf < needed) {
             ctx.skip(row.line, "row has " + std::to_string(nf) + " field(s), expected " +
                                    std::to_string(expected));
             continue;
         }
-        if (nf < expected) {
-            // Missing trailing cells are tolerated only when they are not needed; the needed
-            // ones are present, so the row maps unambiguously.
-        } else if (nf > expected) {
+        if (nf > expected) {
             bool extra_empty = true;
             for (std::size_t k = expected; k < nf && extra_empty; ++k)
                 extra_empty = trim(row.fields[k]).empty();

@@ -56,9 +56,12 @@ bool read_number(const std::string& s, std::size_t& pos, double& out) {
 
 std::string Retention::describe() const {
     switch (kind) {
-        case Days: return std::to_string(value) + " days";
-        case Count: return "newest " + std::to_string(value) + " jobs";
-        default: return "keep all";
+        case Days:
+            return std::to_string(value) + " days";
+        case Count:
+            return "newest " + std::to_string(value) + " jobs";
+        default:
+            return "keep all";
     }
 }
 
@@ -79,7 +82,8 @@ std::uint64_t parse_size(const std::string& value, const std::string& what) {
     std::string s = lower(trim(value));
     std::size_t pos = 0;
     double n = 0;
-    if (!read_number(s, pos, n)) bad(what, value, "expected a size such as 100MB, 1.5GB or 1048576");
+    if (!read_number(s, pos, n))
+        bad(what, value, "expected a size such as 100MB, 1.5GB or 1048576");
     std::string unit = trim(s.substr(pos));
     double mult;
     if (unit.empty() || unit == "b" || unit == "bytes") {
@@ -128,7 +132,8 @@ double parse_duration_seconds(const std::string& value, const std::string& what)
         } else {
             bad(what, value, "unknown unit '" + unit + "' (use s, m, h or d)");
         }
-        if (unit.empty() && pos < s.size()) bad(what, value, "a number without a unit must come last");
+        if (unit.empty() && pos < s.size())
+            bad(what, value, "a number without a unit must come last");
         total += n * mult;
     }
     if (!(total > 0)) return 0;
@@ -189,9 +194,8 @@ std::vector<std::string> parse_extensions(const std::string& value, const std::s
 
 int parse_positive_int(const std::string& value, const std::string& what) {
     std::string s = trim(value);
-    if (s.empty() || s.size() > 6 || !std::all_of(s.begin(), s.end(), [](char c) {
-            return c >= '0' && c <= '9';
-        }))
+    if (s.empty() || s.size() > 6 ||
+        !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
         bad(what, value, "expected a whole number from 1 to 64");
     int n = std::stoi(s);
     if (n < 1 || n > 64) bad(what, value, "expected a whole number from 1 to 64");
@@ -223,16 +227,16 @@ JobsConfig load_config(const ConfigOverrides& flags, const EnvLookup& env) {
     if (auto v = pick(flags.log_dir, "--log-dir", "HTC_LOG_DIR", name)) c.log_dir = *v;
     if (auto v = pick(flags.max_file_size, "--max-file-size", "HTC_MAX_FILE_SIZE", name))
         c.max_file_size = parse_size(*v, name);
-    if (auto v = pick(flags.allowed_extensions, "--allowed-extensions", "HTC_ALLOWED_EXTENSIONS",
-                      name))
+    if (auto v =
+            pick(flags.allowed_extensions, "--allowed-extensions", "HTC_ALLOWED_EXTENSIONS", name))
         c.allowed_extensions = parse_extensions(*v, name);
-    if (auto v = pick(flags.max_concurrent_jobs, "--max-concurrent-jobs",
-                      "HTC_MAX_CONCURRENT_JOBS", name))
+    if (auto v = pick(flags.max_concurrent_jobs, "--max-concurrent-jobs", "HTC_MAX_CONCURRENT_JOBS",
+                      name))
         c.max_concurrent_jobs = parse_positive_int(*v, name);
     if (auto v = pick(flags.job_timeout, "--job-timeout", "HTC_JOB_TIMEOUT", name))
         c.job_timeout_seconds = parse_duration_seconds(*v, name);
-    if (auto v = pick(flags.history_retention, "--history-retention", "HTC_HISTORY_RETENTION",
-                      name))
+    if (auto v =
+            pick(flags.history_retention, "--history-retention", "HTC_HISTORY_RETENTION", name))
         c.retention = parse_retention(*v, name);
     return c;
 }

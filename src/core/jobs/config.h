@@ -30,8 +30,8 @@ struct Retention {
 
 struct JobsConfig {
     std::string data_dir = "./db";
-    std::string upload_dir;  // default <data>/htc_uploads
-    std::string log_dir;     // job store folder, default <data>/htc_logs
+    std::string upload_dir;                      // default <data>/htc_uploads
+    std::string log_dir;                         // job store folder, default <data>/htc_logs
     std::uint64_t max_file_size = 100ull << 20;  // 100 MB
     std::vector<std::string> allowed_extensions = {".pdf",  ".csv", ".txt",
                                                    ".json", ".tsv", ".jsonl"};

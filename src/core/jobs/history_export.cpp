@@ -43,8 +43,8 @@ void append_row(std::string& out, const std::vector<std::string>& cells) {
 
 std::string csv_cell(std::string_view value) {
     std::string v = display_text(value);
-    if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
-                       v[0] == '\t' || v[0] == '\r'))
+    if (!v.empty() &&
+        (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r'))
         v.insert(v.begin(), '\'');
     if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
     std::string q = "\"";

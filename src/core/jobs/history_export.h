@@ -9,11 +9,10 @@
 //   Job ID, Timestamp (created), Status, Details, Error, Started, Finished, Duration (s),
 //   Files, Model version, Leaf accuracy, Level-1 accuracy, Hierarchical F1
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "jobs/job.h"
 

@@ -17,8 +17,8 @@ namespace htc::jobs {
 
 namespace {
 
-const char* const kStatusNames[] = {"queued",    "running",  "completed",
-                                    "failed",    "cancelled", "interrupted"};
+const char* const kStatusNames[] = {"queued", "running",   "completed",
+                                    "failed", "cancelled", "interrupted"};
 
 std::string lower(std::string_view s) {
     std::string out(s);
@@ -116,7 +116,8 @@ JobFile JobFile::from_json(const nlohmann::json& j) {
     if (!j.is_object()) return f;
     f.original_name = display_text(str_or(j, "original_name"));
     f.stored_name = str_or(j, "stored_name");
-    f.size_bytes = static_cast<std::uint64_t>(std::max<std::int64_t>(0, int_or(j, "size_bytes", 0)));
+    f.size_bytes =
+        static_cast<std::uint64_t>(std::max<std::int64_t>(0, int_or(j, "size_bytes", 0)));
     f.format = str_or(j, "format");
     f.records = int_or(j, "records", -1);
     f.labelled = int_or(j, "labelled", -1);
@@ -213,8 +214,8 @@ Job Job::from_json(const nlohmann::json& j) {
     if (auto it = j.find("curve"); it != j.end() && it->is_array())
         for (const auto& p : *it)
             if (p.is_object())
-                job.curve.push_back({num_or(p, "fraction", 0), num_or(p, "value", 0),
-                                     str_or(p, "metric")});
+                job.curve.push_back(
+                    {num_or(p, "fraction", 0), num_or(p, "value", 0), str_or(p, "metric")});
     if (auto it = j.find("log"); it != j.end() && it->is_array())
         for (const auto& l : *it)
             if (l.is_object()) job.log.push_back({str_or(l, "time"), str_or(l, "message")});
@@ -243,7 +244,8 @@ std::string new_job_id() {
     }
     if (got < sizeof b) {
         int fd = ::open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-        if (fd < 0) throw std::runtime_error("no random source for job ids (getrandom, /dev/urandom)");
+        if (fd < 0)
+            throw std::runtime_error("no random source for job ids (getrandom, /dev/urandom)");
         while (got < sizeof b) {
             ssize_t n = ::read(fd, b + got, sizeof b - got);
             if (n <= 0) {
@@ -318,9 +320,9 @@ std::optional<std::int64_t> parse_iso8601(std::string_view s) {
         for (int i = digits; i < 3; ++i) millis *= 10;
     }
     if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60) return std::nullopt;
-    std::int64_t local_secs = days_from_civil(Y, static_cast<unsigned>(M), static_cast<unsigned>(D)) *
-                                  86400 +
-                              h * 3600 + m * 60 + sec;
+    std::int64_t local_secs =
+        days_from_civil(Y, static_cast<unsigned>(M), static_cast<unsigned>(D)) * 86400 + h * 3600 +
+        m * 60 + sec;
     if (p == s.size()) {
         // No offset: the writer's local time. mktime resolves the zone (and DST) here.
         std::tm tm{};

@@ -2,12 +2,11 @@
 // A retrain job as stored in the job store and shown in the history: status, timing, the
 // uploaded files with their per-file outcome, parameters, result, live curve and log.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace htc::jobs {
 
@@ -16,12 +15,10 @@ namespace htc::jobs {
 // running -> interrupted (owner process died, or graceful shutdown) -> queued (requeued once)
 enum class JobStatus { Queued, Running, Completed, Failed, Cancelled, Interrupted };
 
-std::string to_string(JobStatus s);  // "queued", "running", ...
+std::string to_string(JobStatus s);                             // "queued", "running", ...
 std::optional<JobStatus> parse_job_status(std::string_view s);  // case-insensitive
 // No further change will happen to a job in this state.
-inline bool is_terminal(JobStatus s) {
-    return s != JobStatus::Queued && s != JobStatus::Running;
-}
+inline bool is_terminal(JobStatus s) { return s != JobStatus::Queued && s != JobStatus::Running; }
 
 // One uploaded file (or one file found in an uploaded folder).
 struct JobFile {
@@ -31,7 +28,7 @@ struct JobFile {
     std::string format;         // reader that parsed it (csv, json, pdf ...), "" before parsing
     std::int64_t records = -1;  // accepted records, -1 = not parsed yet
     std::int64_t labelled = -1;
-    std::int64_t skipped = 0;            // records skipped while parsing
+    std::int64_t skipped = 0;               // records skipped while parsing
     std::vector<std::string> skip_reasons;  // first reasons, "line 12: ..." (capped)
     std::vector<std::string> warnings;
     std::string error;  // rejected at submit (extension, size ...) or refused by the reader
@@ -60,20 +57,20 @@ struct JobOwner {
 };
 
 struct Job {
-    std::string id;  // UUID v4
+    std::string id;                          // UUID v4
     std::string created, started, finished;  // UTC ISO 8601 with offset, "" when not yet
     JobStatus status = JobStatus::Queued;
-    std::string stage;       // copy, parse, sanitize, train, evaluate, register
-    double progress = 0;     // 0..1
-    double eta_seconds = -1; // < 0 unknown
-    std::string details;     // one line for the history table
+    std::string stage;        // copy, parse, sanitize, train, evaluate, register
+    double progress = 0;      // 0..1
+    double eta_seconds = -1;  // < 0 unknown
+    std::string details;      // one line for the history table
     std::vector<JobFile> files;
     nlohmann::json parameters = nlohmann::json::object();  // RetrainOptions::to_json()
-    int model_version = 0;   // registered version, 0 = none
+    int model_version = 0;                                 // registered version, 0 = none
     nlohmann::json metrics;  // Metrics::to_json() of the new model, null when none
     nlohmann::json result;   // RetrainResult::to_json() (promotion, data stats), null when none
     std::string error;
-    int attempts = 0;        // runs started (a crash-interrupted run counts)
+    int attempts = 0;  // runs started (a crash-interrupted run counts)
     JobOwner owner;
     bool cancel_requested = false;
     std::string source = "submit";  // submit | import (seed log)

@@ -22,7 +22,8 @@ double seconds_since(Clock::time_point t) {
 
 // "7200", or "0.5" for a limit below a second or with a fraction.
 std::string whole_seconds(double s) {
-    if (std::fabs(s - std::round(s)) < 1e-9) return std::to_string(static_cast<long long>(std::llround(s)));
+    if (std::fabs(s - std::round(s)) < 1e-9)
+        return std::to_string(static_cast<long long>(std::llround(s)));
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1f", s);
     return buf;
@@ -53,14 +54,14 @@ struct JobRunner::Run {
     std::atomic<bool> cancel{false};
     enum class Reason { None, User, Timeout, Shutdown, Lost } reason = Reason::None;  // mu_
     Clock::time_point start = Clock::now();
-    LiveJob live;                          // mu_
+    LiveJob live;                            // mu_
     std::vector<CurvePoint> pending_points;  // mu_: not yet in the store
     std::vector<LogLine> pending_lines;      // mu_
     bool dirty = false;                      // mu_
     std::string last_message;                // mu_
     std::size_t log_lines = 0;               // mu_
     double last_point_fraction = -1;         // mu_
-    std::mutex flush_mu;  // keeps this run's store writes in order
+    std::mutex flush_mu;                     // keeps this run's store writes in order
 };
 
 RunnerOptions runner_options(const JobsConfig& c) {
@@ -73,7 +74,10 @@ RunnerOptions runner_options(const JobsConfig& c) {
 }
 
 JobRunner::JobRunner(std::shared_ptr<JobStore> store, RunnerOptions opts, JobFunction fn)
-    : store_(std::move(store)), opts_(std::move(opts)), fn_(std::move(fn)), owner_(current_owner()) {
+    : store_(std::move(store)),
+      opts_(std::move(opts)),
+      fn_(std::move(fn)),
+      owner_(current_owner()) {
     if (opts_.max_concurrent_jobs < 1) opts_.max_concurrent_jobs = 1;
 }
 
@@ -228,8 +232,12 @@ void JobRunner::worker_loop() {
         }
         std::optional<Job> job;
         bool store_ok = true;
+        bool queued = true;
         try {
-            job = store_->claim_next(owner_, opts_.max_concurrent_jobs, opts_.only_job_ids);
+            // A read first: an idle runner polling the queue takes no write lock.
+            queued = store_->has_queued(opts_.only_job_ids);
+            if (queued)
+                job = store_->claim_next(owner_, opts_.max_concurrent_jobs, opts_.only_job_ids);
         } catch (const std::exception& e) {
             store_ok = false;
             std::lock_guard lock(mu_);
@@ -239,12 +247,7 @@ void JobRunner::worker_loop() {
             execute(std::move(*job));
             continue;
         }
-        if (store_ok && opts_.stop_when_queue_empty) {
-            try {
-                if (!store_->has_queued(opts_.only_job_ids)) break;
-            } catch (const std::exception&) {
-            }
-        }
+        if (store_ok && !queued && opts_.stop_when_queue_empty) break;
         std::unique_lock lock(mu_);
         cv_.wait_for(lock, std::chrono::duration<double>(opts_.poll_interval_seconds),
                      [&] { return stopping_ || wake_seq_ != seen_wake; });
@@ -290,8 +293,9 @@ void JobRunner::execute(Job job) {
     run->live.started = run->job.started;
     run->live.attempts = run->job.attempts;
     run->live.stage = "copy";
-    run->live.files = static_cast<std::size_t>(std::count_if(
-        run->job.files.begin(), run->job.files.end(), [](const JobFile& f) { return f.accepted(); }));
+    run->live.files =
+        static_cast<std::size_t>(std::count_if(run->job.files.begin(), run->job.files.end(),
+                                               [](const JobFile& f) { return f.accepted(); }));
     {
         std::lock_guard lock(mu_);
         runs_[id] = run;
@@ -303,8 +307,8 @@ void JobRunner::execute(Job job) {
     }
     changed(true);
 
-    std::string dir = opts_.upload_dir.empty() ? std::string()
-                                               : (fs::path(opts_.upload_dir) / id).string();
+    std::string dir =
+        opts_.upload_dir.empty() ? std::string() : (fs::path(opts_.upload_dir) / id).string();
     JobEnd end;
     bool ok = false;
     std::string failure;
@@ -438,8 +442,8 @@ void JobRunner::add_log(Run& run, const std::string& message) {
             if (run.live.log_tail.size() > opts_.log_tail_lines)
                 run.live.log_tail.erase(run.live.log_tail.begin());
         } else if (run.log_lines == opts_.max_log_lines_per_job) {
-            run.pending_lines.push_back({format_iso8601_utc(now_epoch_ms()),
-                                         "(more log lines were dropped)"});
+            run.pending_lines.push_back(
+                {format_iso8601_utc(now_epoch_ms()), "(more log lines were dropped)"});
         }
         ++run.log_lines;
         run.dirty = true;
@@ -453,7 +457,8 @@ void JobRunner::on_progress(Run& run, const Progress& p) {
         std::lock_guard lock(mu_);
         auto& live = run.live;
         double elapsed = seconds_since(run.start);
-        double fraction = std::isfinite(p.fraction) ? std::clamp(p.fraction, 0.0, 1.0) : live.progress;
+        double fraction =
+            std::isfinite(p.fraction) ? std::clamp(p.fraction, 0.0, 1.0) : live.progress;
         if (!p.stage.empty() && p.stage != live.stage) lines.push_back("stage " + p.stage);
         if (!p.stage.empty()) live.stage = p.stage;
         live.progress = fraction;
@@ -469,7 +474,8 @@ void JobRunner::on_progress(Run& run, const Progress& p) {
         bool has_metric = std::isnan(p.metric) || p.metric >= 0;
         if (has_metric) {
             bool new_series = p.metric_name != live.metric_name;
-            double step = 1.0 / static_cast<double>(std::max<std::size_t>(opts_.max_curve_points, 1));
+            double step =
+                1.0 / static_cast<double>(std::max<std::size_t>(opts_.max_curve_points, 1));
             if (new_series || run.last_point_fraction < 0 ||
                 fraction - run.last_point_fraction >= step) {
                 CurvePoint pt{fraction, p.metric, p.metric_name};
@@ -601,8 +607,9 @@ void JobRunner::refresh_from_store() {
 
 void JobRunner::monitor_loop() {
     auto next_poll = Clock::now();
-    auto next_recovery = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                            std::chrono::duration<double>(opts_.recovery_interval_seconds));
+    auto next_recovery =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                           std::chrono::duration<double>(opts_.recovery_interval_seconds));
     const auto tick = std::chrono::duration<double>(opts_.store_write_interval_seconds);
     for (;;) {
         std::vector<std::shared_ptr<Run>> runs;
@@ -647,8 +654,9 @@ void JobRunner::monitor_loop() {
                 std::lock_guard lock(mu_);
                 store_error_ = e.what();
             }
-            next_recovery = now + std::chrono::duration_cast<Clock::duration>(
-                                      std::chrono::duration<double>(opts_.recovery_interval_seconds));
+            next_recovery =
+                now + std::chrono::duration_cast<Clock::duration>(
+                          std::chrono::duration<double>(opts_.recovery_interval_seconds));
         }
     }
 }

@@ -38,7 +38,7 @@ struct JobContext {
     const Job& job;
     std::string upload_dir;  // <upload dir>/<job id>
     ProgressFn progress;     // stage, fraction (0..1 of the whole job), eta, metric, message
-    const std::atomic<bool>* cancel = nullptr;  // throw htc::Cancelled when it becomes true
+    const std::atomic<bool>* cancel = nullptr;    // throw htc::Cancelled when it becomes true
     std::function<void(const std::string&)> log;  // a line in the job's log
 };
 
@@ -64,7 +64,7 @@ struct LiveJob {
     double eta_seconds = -1;  // < 0 unknown
     std::string started;      // UTC ISO 8601
     int attempts = 0;
-    std::size_t files = 0;    // accepted files
+    std::size_t files = 0;  // accepted files
     bool cancel_requested = false;
     bool local = true;        // run by this process (else seen in the store, updated ~1/s)
     std::string metric_name;  // of the last curve point
@@ -78,8 +78,8 @@ struct JobsSnapshot {
     // Increases whenever the store changed (this process or another): re-read the history.
     std::uint64_t store_generation = 0;
     std::int64_t queued = 0, running = 0;  // in the whole store (all processes)
-    std::vector<LiveJob> live;  // running jobs, oldest first
-    std::string store_error;    // last store problem seen by the runner ("" when fine)
+    std::vector<LiveJob> live;             // running jobs, oldest first
+    std::string store_error;               // last store problem seen by the runner ("" when fine)
 };
 
 struct RunnerOptions {
@@ -102,7 +102,7 @@ struct RunnerOptions {
 RunnerOptions runner_options(const JobsConfig& c);
 
 class JobRunner {
-public:
+  public:
     JobRunner(std::shared_ptr<JobStore> store, RunnerOptions opts, JobFunction fn);
     ~JobRunner();  // stop(StopMode::Requeue)
     JobRunner(const JobRunner&) = delete;
@@ -135,7 +135,7 @@ public:
     std::vector<std::string> finished_jobs() const;
     JobStore& store() { return *store_; }
 
-private:
+  private:
     struct Run;
     void worker_loop();
     void monitor_loop();

@@ -89,7 +89,7 @@ const char* const kSchemaV1[] = {
 
 // One prepared statement; bind by 1-based index.
 class Stmt {
-public:
+  public:
     Stmt(sqlite3* db, const std::string& sql, const std::string& store) : db_(db), store_(store) {
         if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st_, nullptr) != SQLITE_OK)
             throw StoreError("job store " + store + ": " + sqlite3_errmsg(db));
@@ -147,7 +147,7 @@ public:
         return is_null(col) ? if_null : sqlite3_column_double(st_, col);
     }
 
-private:
+  private:
     sqlite3* db_;
     const std::string& store_;
     sqlite3_stmt* st_ = nullptr;
@@ -164,7 +164,7 @@ void exec(sqlite3* db, const std::string& sql, const std::string& store) {
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back when an exception leaves the scope.
 class WriteTxn {
-public:
+  public:
     WriteTxn(sqlite3* db, const std::string& store) : db_(db), store_(store) {
         exec(db, "BEGIN IMMEDIATE", store);
     }
@@ -176,7 +176,7 @@ public:
         done_ = true;
     }
 
-private:
+  private:
     sqlite3* db_;
     const std::string& store_;
     bool done_ = false;
@@ -184,11 +184,11 @@ private:
 
 // A read transaction so that several SELECTs see one snapshot.
 class ReadTxn {
-public:
+  public:
     ReadTxn(sqlite3* db, const std::string& store) : db_(db) { exec(db, "BEGIN", store); }
     ~ReadTxn() { sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr); }
 
-private:
+  private:
     sqlite3* db_;
 };
 
@@ -303,7 +303,9 @@ void JobStore::open() {
     std::error_code ec;
     fs::path parent = fs::path(path_).parent_path();
     if (!parent.empty()) fs::create_directories(parent, ec);
-    if (ec) throw StoreError("cannot create the job store folder " + parent.string() + ": " + ec.message());
+    if (ec)
+        throw StoreError("cannot create the job store folder " + parent.string() + ": " +
+                         ec.message());
     int rc = sqlite3_open_v2(path_.c_str(), &db_,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                              nullptr);
@@ -331,8 +333,8 @@ void JobStore::open() {
         std::string m = e.what();
         if (m.find("not a database") != std::string::npos ||
             m.find("malformed") != std::string::npos)
-            throw StoreError("the job store " + path_ +
-                             " is damaged or not a job store (" + m.substr(m.rfind(": ") + 2) +
+            throw StoreError("the job store " + path_ + " is damaged or not a job store (" +
+                             m.substr(m.rfind(": ") + 2) +
                              "); it was left untouched: move it aside to start a new store");
         throw;
     }
@@ -402,7 +404,9 @@ void JobStore::insert_locked(const Job& job) {
         s.bind_null(14);
     else
         s.bind(14, json_text(job.result));
-    s.bind(15, display_text(job.error)).bind(16, job.attempts).bind(17, job.cancel_requested ? 1 : 0);
+    s.bind(15, display_text(job.error))
+        .bind(16, job.attempts)
+        .bind(17, job.cancel_requested ? 1 : 0);
     s.bind(18, job.source);
     s.run();
     Stmt f(db_,
@@ -415,13 +419,20 @@ void JobStore::insert_locked(const Job& job) {
         f.bind(1, job.id).bind(2, static_cast<std::int64_t>(i));
         f.bind(3, display_text(file.original_name)).bind(4, file.stored_name);
         f.bind(5, static_cast<std::int64_t>(file.size_bytes)).bind(6, file.format);
-        if (file.records >= 0) f.bind(7, file.records); else f.bind_null(7);
-        if (file.labelled >= 0) f.bind(8, file.labelled); else f.bind_null(8);
+        if (file.records >= 0)
+            f.bind(7, file.records);
+        else
+            f.bind_null(7);
+        if (file.labelled >= 0)
+            f.bind(8, file.labelled);
+        else
+            f.bind_null(8);
         f.bind(9, file.skipped).bind(10, json_text(string_list_json(file.skip_reasons)));
         f.bind(11, json_text(string_list_json(file.warnings))).bind(12, display_text(file.error));
         f.run();
     }
-    Stmt c(db_, "INSERT INTO job_curve(job_id, seq, fraction, value, metric) VALUES (?1,?2,?3,?4,?5)",
+    Stmt c(db_,
+           "INSERT INTO job_curve(job_id, seq, fraction, value, metric) VALUES (?1,?2,?3,?4,?5)",
            path_);
     for (std::size_t i = 0; i < job.curve.size(); ++i) {
         c.bind(1, job.id).bind(2, static_cast<std::int64_t>(i)).bind(3, job.curve[i].fraction);
@@ -479,7 +490,8 @@ std::optional<Job> JobStore::claim_next(const JobOwner& me, int max_running,
         std::string sql = "SELECT id, attempts FROM jobs WHERE status='queued'";
         if (!only_ids.empty()) {
             sql += " AND id IN (";
-            for (std::size_t i = 0; i < only_ids.size(); ++i) sql += (i ? ",?" : "?") + std::to_string(i + 1);
+            for (std::size_t i = 0; i < only_ids.size(); ++i)
+                sql += (i ? ",?" : "?") + std::to_string(i + 1);
             sql += ")";
         }
         sql += " ORDER BY created_ms, rowid LIMIT 1";
@@ -523,7 +535,10 @@ std::optional<bool> JobStore::write_progress(const std::string& id, const JobOwn
            "AND status='running' AND owner_pid=?6 AND owner_host=?7 AND owner_start=?8",
            path_);
     u.bind(1, id).bind(2, w.stage).bind(3, w.progress);
-    if (w.eta_seconds >= 0) u.bind(4, w.eta_seconds); else u.bind_null(4);
+    if (w.eta_seconds >= 0)
+        u.bind(4, w.eta_seconds);
+    else
+        u.bind_null(4);
     u.bind(5, now).bind(6, me.pid).bind(7, me.host).bind(8, me.start_ticks).run();
     if (sqlite3_changes(db_) != 1) return std::nullopt;
     if (!w.new_points.empty()) {
@@ -533,12 +548,17 @@ std::optional<bool> JobStore::write_progress(const std::string& id, const JobOwn
             s.bind(1, id).step();
             seq = s.i64(0);
         }
-        Stmt c(db_,
-               "INSERT INTO job_curve(job_id, seq, fraction, value, metric) VALUES (?1,?2,?3,?4,?5)",
-               path_);
+        Stmt c(
+            db_,
+            "INSERT INTO job_curve(job_id, seq, fraction, value, metric) VALUES (?1,?2,?3,?4,?5)",
+            path_);
         for (const auto& p : w.new_points)
-            c.bind(1, id).bind(2, seq++).bind(3, p.fraction).bind(4, p.value)
-                .bind(5, display_text(p.metric)).run();
+            c.bind(1, id)
+                .bind(2, seq++)
+                .bind(3, p.fraction)
+                .bind(4, p.value)
+                .bind(5, display_text(p.metric))
+                .run();
     }
     Stmt l(db_, "INSERT INTO job_log(job_id, time, message) VALUES (?1, ?2, ?3)", path_);
     for (const auto& line : w.new_lines)
@@ -583,9 +603,18 @@ bool JobStore::finish(const std::string& id, const JobOwner& me, const JobEnd& e
            path_);
     u.bind(1, id).bind(2, to_string(end.status)).bind(3, format_iso8601_utc(now));
     u.bind(4, display_text(end.details)).bind(5, display_text(end.error));
-    if (end.model_version > 0) u.bind(6, end.model_version); else u.bind_null(6);
-    if (end.metrics.is_null()) u.bind_null(7); else u.bind(7, json_text(end.metrics));
-    if (end.result.is_null()) u.bind_null(8); else u.bind(8, json_text(end.result));
+    if (end.model_version > 0)
+        u.bind(6, end.model_version);
+    else
+        u.bind_null(6);
+    if (end.metrics.is_null())
+        u.bind_null(7);
+    else
+        u.bind(7, json_text(end.metrics));
+    if (end.result.is_null())
+        u.bind_null(8);
+    else
+        u.bind(8, json_text(end.result));
     u.bind(9, me.pid).bind(10, me.host).bind(11, me.start_ticks).run();
     if (sqlite3_changes(db_) != 1) return false;
     if (!end.files.empty()) {
@@ -601,8 +630,14 @@ bool JobStore::finish(const std::string& id, const JobOwner& me, const JobEnd& e
             f.bind(1, id).bind(2, static_cast<std::int64_t>(i));
             f.bind(3, display_text(file.original_name)).bind(4, file.stored_name);
             f.bind(5, static_cast<std::int64_t>(file.size_bytes)).bind(6, file.format);
-            if (file.records >= 0) f.bind(7, file.records); else f.bind_null(7);
-            if (file.labelled >= 0) f.bind(8, file.labelled); else f.bind_null(8);
+            if (file.records >= 0)
+                f.bind(7, file.records);
+            else
+                f.bind_null(7);
+            if (file.labelled >= 0)
+                f.bind(8, file.labelled);
+            else
+                f.bind_null(8);
             f.bind(9, file.skipped).bind(10, json_text(string_list_json(file.skip_reasons)));
             f.bind(11, json_text(string_list_json(file.warnings)));
             f.bind(12, display_text(file.error)).run();
@@ -682,7 +717,9 @@ CancelOutcome JobStore::request_cancel(const std::string& id) {
     return out;
 }
 
-std::vector<Recovered> JobStore::recover_dead_owners() { return recover_dead_owners(owner_is_alive); }
+std::vector<Recovered> JobStore::recover_dead_owners() {
+    return recover_dead_owners(owner_is_alive);
+}
 
 std::vector<Recovered> JobStore::recover_dead_owners(const OwnerAlive& alive) {
     std::vector<Recovered> out;
@@ -731,8 +768,8 @@ std::vector<Recovered> JobStore::recover_dead_owners(const OwnerAlive& alive) {
         log_locked(r.id,
                    "interrupted: the process running it (pid " + std::to_string(r.owner.pid) +
                        " on " + r.owner.host + ") is gone; it stopped at stage " +
-                       (r.stage.empty() ? std::string("?") : r.stage) + " (" +
-                       percent(r.progress) + ")",
+                       (r.stage.empty() ? std::string("?") : r.stage) + " (" + percent(r.progress) +
+                       ")",
                    now);
         Recovered rec{r.id, r.owner, JobStatus::Queued};
         if (r.attempts < kMaxAttempts) {
@@ -843,7 +880,8 @@ void JobStore::load_files(Job& job) const {
 }
 
 void JobStore::load_curve_and_log(Job& job, int log_tail) const {
-    Stmt c(db_, "SELECT fraction, value, metric FROM job_curve WHERE job_id=?1 ORDER BY seq", path_);
+    Stmt c(db_, "SELECT fraction, value, metric FROM job_curve WHERE job_id=?1 ORDER BY seq",
+           path_);
     c.bind(1, job.id);
     const double nan = std::numeric_limits<double>::quiet_NaN();
     while (c.step()) job.curve.push_back({c.real(0, nan), c.real(1, nan), c.text(2)});
@@ -896,7 +934,8 @@ HistoryPage JobStore::history(const HistoryQuery& q) const {
         where += " AND (id LIKE " + prefix + " ESCAPE '\\' OR details LIKE " + any +
                  " ESCAPE '\\' OR error LIKE " + any +
                  " ESCAPE '\\' OR EXISTS (SELECT 1 FROM job_files f WHERE f.job_id = jobs.id AND "
-                 "f.original_name LIKE " + any + " ESCAPE '\\'))";
+                 "f.original_name LIKE " +
+                 any + " ESCAPE '\\'))";
     }
     HistoryPage page;
     std::lock_guard lock(mu_);
@@ -929,12 +968,24 @@ JobCounts JobStore::counts() const {
         if (!st) continue;
         std::int64_t n = s.i64(1);
         switch (*st) {
-            case JobStatus::Queued: c.queued = n; break;
-            case JobStatus::Running: c.running = n; break;
-            case JobStatus::Completed: c.completed = n; break;
-            case JobStatus::Failed: c.failed = n; break;
-            case JobStatus::Cancelled: c.cancelled = n; break;
-            case JobStatus::Interrupted: c.interrupted = n; break;
+            case JobStatus::Queued:
+                c.queued = n;
+                break;
+            case JobStatus::Running:
+                c.running = n;
+                break;
+            case JobStatus::Completed:
+                c.completed = n;
+                break;
+            case JobStatus::Failed:
+                c.failed = n;
+                break;
+            case JobStatus::Cancelled:
+                c.cancelled = n;
+                break;
+            case JobStatus::Interrupted:
+                c.interrupted = n;
+                break;
         }
     }
     return c;

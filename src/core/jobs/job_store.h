@@ -44,8 +44,7 @@ struct HistoryPage {
 };
 
 struct JobCounts {
-    std::int64_t queued = 0, running = 0, completed = 0, failed = 0, cancelled = 0,
-                 interrupted = 0;
+    std::int64_t queued = 0, running = 0, completed = 0, failed = 0, cancelled = 0, interrupted = 0;
     std::int64_t total() const {
         return queued + running + completed + failed + cancelled + interrupted;
     }
@@ -74,8 +73,8 @@ struct ProgressWrite {
 
 enum class CancelOutcome {
     NotFound,
-    CancelledQueued,   // it had not started: now cancelled
-    Requested,         // running: its runner stops it at the next check
+    CancelledQueued,  // it had not started: now cancelled
+    Requested,        // running: its runner stops it at the next check
     AlreadyRequested,
     AlreadyFinished,
 };
@@ -92,7 +91,7 @@ struct Recovered {
 using OwnerAlive = std::function<bool(const JobOwner&, std::int64_t heartbeat_ms)>;
 
 class JobStore {
-public:
+  public:
     static constexpr int kSchemaVersion = 1;
     // A crash-interrupted job is requeued while attempts < this, then it fails.
     static constexpr int kMaxAttempts = 2;
@@ -159,7 +158,7 @@ public:
     // PRAGMA integrity_check; "ok" when intact.
     std::string integrity_check() const;
 
-private:
+  private:
     void open();
     void migrate();
     Job read_job_row(void* stmt) const;

@@ -37,10 +37,10 @@ SubmitResult submit_job(JobStore& store, const UploadStore& uploads,
     result.files = plan.job_files();
     if (plan.accepted() == 0) {
         uploads.remove_job(id);
-        result.error = result.files.empty() ? "no files given"
-                                            : "no file was accepted (" +
-                                                  std::to_string(result.files.size()) +
-                                                  " rejected; see the reasons)";
+        result.error = result.files.empty()
+                           ? "no files given"
+                           : "no file was accepted (" + std::to_string(result.files.size()) +
+                                 " rejected; see the reasons)";
         return result;
     }
     Job job;
@@ -66,6 +66,7 @@ SubmitResult submit_job(JobStore& store, const UploadStore& uploads,
         uploads.remove_job(id);
         throw;
     }
+    uploads.mark_queued(id);
     result.job_id = id;
     result.queued = true;
     return result;
@@ -76,8 +77,8 @@ std::string describe_result(const RetrainResult& r) {
     std::snprintf(f1, sizeof f1, "%.3f", r.metrics.h_f1);
     std::string s = version_name(r.version) + ": " + std::to_string(r.corpus_examples) +
                     " documents (" + std::to_string(r.feedback_examples) + " from this job), " +
-                    std::to_string(r.num_classes) + " classes, " + r.engine +
-                    ", hierarchical F1 " + f1;
+                    std::to_string(r.num_classes) + " classes, " + r.engine + ", hierarchical F1 " +
+                    f1;
     if (r.promoted)
         s += "; activated";
     else
@@ -109,6 +110,22 @@ JobFunction make_retrain_job_function(std::string data_dir) {
         out.file_reports = r.files;
         return out;
     };
+}
+
+JobSystem::JobSystem(JobsConfig config, JobFunction fn)
+    : config_(std::move(config)),
+      store_(std::make_shared<JobStore>(config_.store_path())),
+      uploads_(config_.upload_dir, config_.allowed_extensions, config_.max_file_size) {
+    if (!fn) fn = make_retrain_job_function(config_.data_dir);
+    runner_ = std::make_unique<JobRunner>(store_, runner_options(config_), std::move(fn));
+}
+
+SubmitResult JobSystem::submit(const std::vector<UploadSource>& sources, RetrainOptions opts,
+                               const UploadStore::CopyProgress& progress) {
+    opts.ingest.max_file_size = config_.max_file_size;
+    SubmitResult r = submit_job(*store_, uploads_, sources, std::move(opts), progress);
+    if (r.queued) runner_->notify();
+    return r;
 }
 
 }  // namespace htc::jobs

@@ -1,6 +1,7 @@
 #pragma once
 // The bridge between the job system and the retrain pipeline: submitting a retrain as a job
 // (files copied into the upload store, job queued) and the job function that runs it.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,5 +39,27 @@ JobFunction make_retrain_job_function(std::string data_dir);
 
 // "v3: 1200 documents (200 new), 12 classes, hierarchical F1 0.912; activated"
 std::string describe_result(const RetrainResult& r);
+
+// Everything a front end needs, wired from one configuration: the store, the upload folder
+// and a runner (not started) that runs htc::retrain, or `fn` when given (tests).
+// Throws StoreError when the store cannot be opened.
+class JobSystem {
+  public:
+    explicit JobSystem(JobsConfig config, JobFunction fn = {});
+    const JobsConfig& config() const { return config_; }
+    JobStore& store() { return *store_; }
+    const UploadStore& uploads() const { return uploads_; }
+    JobRunner& runner() { return *runner_; }
+
+    // submit_job(), then wakes the runner. Copies in the caller's thread.
+    SubmitResult submit(const std::vector<UploadSource>& sources, RetrainOptions opts,
+                        const UploadStore::CopyProgress& progress = {});
+
+  private:
+    JobsConfig config_;
+    std::shared_ptr<JobStore> store_;
+    UploadStore uploads_;
+    std::unique_ptr<JobRunner> runner_;
+};
 
 }  // namespace htc::jobs

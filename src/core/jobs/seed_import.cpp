@@ -53,7 +53,8 @@ std::string str_of(const nlohmann::json& j, std::initializer_list<const char*> k
 }
 
 // A stored time from a seed time: "" when absent, nullopt when present but unreadable.
-std::optional<std::string> time_of(const nlohmann::json& j, std::initializer_list<const char*> keys) {
+std::optional<std::string> time_of(const nlohmann::json& j,
+                                   std::initializer_list<const char*> keys) {
     std::string raw = str_of(j, keys);
     if (raw.empty()) return std::string();
     auto ms = parse_iso8601(raw);
@@ -83,7 +84,8 @@ std::optional<Job> to_job(const nlohmann::json& rec, const std::string& file_nam
     std::string status_text = str_of(rec, {"status"});
     auto status = parse_job_status(status_text);
     if (!status) {
-        why = status_text.empty() ? "no status" : "unknown status '" + display_text(status_text) + "'";
+        why = status_text.empty() ? "no status"
+                                  : "unknown status '" + display_text(status_text) + "'";
         return std::nullopt;
     }
     std::vector<std::string> notes;
@@ -173,9 +175,10 @@ ImportReport import_seed_logs(JobStore& store, const std::string& dir) {
         try {
             doc = nlohmann::json::parse(text);
         } catch (const nlohmann::json::exception& e) {
-            std::string why = text.find_first_not_of(" \t\r\n") == std::string::npos
-                                  ? "empty file (only blanks)"
-                                  : std::string("not valid JSON (truncated or damaged): ") + e.what();
+            std::string why =
+                text.find_first_not_of(" \t\r\n") == std::string::npos
+                    ? "empty file (only blanks)"
+                    : std::string("not valid JSON (truncated or damaged): ") + e.what();
             damaged(why);
             continue;
         }

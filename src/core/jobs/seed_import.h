@@ -16,14 +16,14 @@
 namespace htc::jobs {
 
 struct ImportProblem {
-    std::string file;    // file name (and record number when the file holds a list)
+    std::string file;  // file name (and record number when the file holds a list)
     std::string reason;
 };
 
 struct ImportReport {
-    std::size_t files = 0;             // .json files looked at
-    std::size_t imported = 0;          // records added
-    std::size_t already_present = 0;   // ids that were in the store already
+    std::size_t files = 0;               // .json files looked at
+    std::size_t imported = 0;            // records added
+    std::size_t already_present = 0;     // ids that were in the store already
     std::size_t marked_interrupted = 0;  // queued/running records imported as interrupted
     std::vector<ImportProblem> damaged;
 };

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <stdexcept>
 
@@ -22,6 +23,8 @@ namespace htc::jobs {
 namespace {
 
 constexpr std::size_t kMaxNameBytes = 180;
+// Present in a job's upload folder from the first copy until the job is in the store.
+constexpr const char* kPendingMarker = ".pending";
 // Rejected files listed one by one per dropped folder; the rest are summed up in one line so a
 // folder of 10 000 images does not flood the job record.
 constexpr std::size_t kMaxRejectedListedPerFolder = 200;
@@ -138,7 +141,8 @@ std::string copy_file_atomic(const std::string& src, const fs::path& dst, std::u
         if (n == 0) break;
         copied += static_cast<std::uint64_t>(n);
         if (copied > max_size) {
-            reason = "larger than the limit of " + format_size(max_size) + " (it grew while copying)";
+            reason =
+                "larger than the limit of " + format_size(max_size) + " (it grew while copying)";
             break;
         }
         const char* p = buf.data();
@@ -266,7 +270,8 @@ UploadPlan UploadStore::plan(const std::vector<UploadSource>& sources) const {
     auto check = [&](const std::string& name, std::uint64_t size) -> std::string {
         std::string ext = extension_of(name);
         if (std::find(allowed_.begin(), allowed_.end(), ext) == allowed_.end())
-            return (ext.empty() ? std::string("no file extension") : "type " + ext + " not allowed") +
+            return (ext.empty() ? std::string("no file extension")
+                                : "type " + ext + " not allowed") +
                    " (allowed: " + allowed_list + ")";
         if (size > max_size_)
             return format_size(size) + " is larger than the limit of " + format_size(max_size_) +
@@ -331,8 +336,9 @@ UploadPlan UploadStore::plan(const std::vector<UploadSource>& sources) const {
                 ++rejected_more;
             }
         };
-        fs::recursive_directory_iterator walk(
-            src.path, fs::directory_options::skip_permission_denied, ec), end;
+        fs::recursive_directory_iterator walk(src.path,
+                                              fs::directory_options::skip_permission_denied, ec),
+            end;
         if (ec) {
             item.rejected = "cannot read the folder: " + ec.message();
             plan.items.push_back(std::move(item));
@@ -410,6 +416,7 @@ void UploadStore::copy(const std::string& job_id, UploadPlan& plan,
                        const CopyProgress& progress) const {
     fs::path dir = job_dir(job_id);
     fs::create_directories(dir);
+    std::ofstream(dir / kPendingMarker).put('\n');
     std::error_code ec;
     fs::path dir_canon = fs::canonical(dir, ec);
     if (ec) throw std::runtime_error("cannot create the upload folder " + dir.string());
@@ -458,6 +465,11 @@ void UploadStore::remove_job(const std::string& job_id) const {
     fs::remove_all(job_dir(job_id), ec);
 }
 
+void UploadStore::mark_queued(const std::string& job_id) const {
+    std::error_code ec;
+    fs::remove(fs::path(job_dir(job_id)) / kPendingMarker, ec);
+}
+
 std::size_t UploadStore::remove_orphans(const std::function<bool(const std::string&)>& job_exists,
                                         double min_age_seconds) const {
     std::size_t removed = 0;
@@ -470,7 +482,9 @@ std::size_t UploadStore::remove_orphans(const std::function<bool(const std::stri
         // Only folders named like the job ids this store creates (the seed's flat
         // "<id>__name" files and anything else a user put here are left alone).
         if (id.size() != 36 || id[8] != '-' || !looks_like_job_id(id)) continue;
-        auto age = std::chrono::duration<double>(now - entry.last_write_time(ec)).count();
+        fs::path marker = entry.path() / kPendingMarker;
+        if (!fs::exists(marker, ec)) continue;
+        auto age = std::chrono::duration<double>(now - fs::last_write_time(marker, ec)).count();
         if (ec || age < min_age_seconds || job_exists(id)) continue;
         fs::remove_all(entry.path(), ec);
         if (!ec) ++removed;

@@ -35,11 +35,11 @@ struct UploadSource {
 
 // One file of a planned upload. Rejected items keep their reason and are never copied.
 struct UploadItem {
-    std::string source;       // where it is read from
-    std::string display;      // original name (folder files: folder/sub/path/file.csv)
-    std::string stored_rel;   // path under <upload dir>/<job id>/ ("" when rejected)
+    std::string source;      // where it is read from
+    std::string display;     // original name (folder files: folder/sub/path/file.csv)
+    std::string stored_rel;  // path under <upload dir>/<job id>/ ("" when rejected)
     std::uint64_t size = 0;
-    std::string rejected;     // reason, "" when accepted
+    std::string rejected;  // reason, "" when accepted
 };
 
 struct UploadPlan {
@@ -53,7 +53,7 @@ struct UploadPlan {
 };
 
 class UploadStore {
-public:
+  public:
     UploadStore(std::string root, std::vector<std::string> allowed_extensions,
                 std::uint64_t max_file_size);
     const std::string& root() const { return root_; }
@@ -73,12 +73,16 @@ public:
 
     // Removes a job's folder (retention, or a submit that was not queued).
     void remove_job(const std::string& job_id) const;
-    // Job folders that no job refers to and that are older than `min_age_seconds` (left by a
-    // crash between copying and queueing) are removed; returns how many.
+    // copy() leaves a ".pending" marker in the job's folder until the job is in the store;
+    // this removes it (call it after inserting the job).
+    void mark_queued(const std::string& job_id) const;
+    // Job folders still marked pending, older than `min_age_seconds` and unknown to the store
+    // (left by a crash between copying and queueing) are removed; returns how many. Folders
+    // without the marker are never touched, whoever they belong to.
     std::size_t remove_orphans(const std::function<bool(const std::string&)>& job_exists,
                                double min_age_seconds) const;
 
-private:
+  private:
     std::string root_;
     std::vector<std::string> allowed_;
     std::uint64_t max_size_;

@@ -178,6 +178,10 @@ class Normalizer {
             i = j;
         }
         out_.resize(len_);
+        // Thread-local scratch space must not keep the size of the largest document forever.
+        constexpr std::size_t kKeep = 1 << 16;
+        if (buf_.size() > kKeep) std::vector<utf8proc_int32_t>().swap(buf_);
+        if (fixed_.capacity() > kKeep) std::string().swap(fixed_);
         return std::move(out_);
     }
 
@@ -491,7 +495,8 @@ std::size_t match_phone(std::string_view t, std::size_t i, std::size_t* scanned)
     if (end < n) {
         const unsigned char c = at(end);
         if (is_word_byte(c) || c == '@' || c == '%' || c == '(') return kNoMatch;
-        if ((c == ',' || c == '.' || c == '/' || c == '-') && end + 1 < n && is_digit(at(end + 1))) {
+        if ((c == ',' || c == '.' || c == '/' || c == '-') && end + 1 < n &&
+            is_digit(at(end + 1))) {
             return kNoMatch;
         }
     }
