@@ -108,9 +108,12 @@ bool wait_for_file(const fs::path& p, double timeout) {
 
 std::vector<std::string> app_args(const htc::test::TempDir& dir, const fs::path& script,
                                   const std::string& shots) {
-    return {htc::test::binary(), "gui",       "--data-dir",   (dir / "data").string(),
-            "--test-script",     script.string(), "--screenshot-dir", shots,
-            "--width",           "1280",      "--height",     "820",
+    return {htc::test::binary(), "gui",
+            "--data-dir",        (dir / "data").string(),
+            "--test-script",     script.string(),
+            "--screenshot-dir",  shots,
+            "--width",           "1280",
+            "--height",          "820",
             "--scale",           "1"};
 }
 
@@ -128,8 +131,7 @@ bool have_display() {
 
 }  // namespace
 
-TEST_CASE("an OS-level XDND drop of 507 items lands in Files to Retrain (C23)",
-          "[gui-e2e][drop]") {
+TEST_CASE("an OS-level XDND drop of 507 items lands in Files to Retrain (C23)", "[gui-e2e][drop]") {
     REQUIRE(have_display());
     htc::test::TempDir dir;
     const fs::path drops = dir / "drops";
@@ -149,18 +151,21 @@ TEST_CASE("an OS-level XDND drop of 507 items lands in Files to Retrain (C23)",
                                       "https://example.com/data.csv"};
     for (int i = 1; i <= 500; ++i) {
         fs::path p = drops / "many" / ("f" + std::to_string(i) + ".csv");
-        write(p, "text,label\ndocument " + std::to_string(i) + ",A/B" + std::to_string(i % 3) +
-                     "\n");
+        write(p,
+              "text,label\ndocument " + std::to_string(i) + ",A/B" + std::to_string(i % 3) + "\n");
         items.push_back(p.string());
     }
     const fs::path state = dir / "state.json";
     const fs::path script = dir / "drop.script";
-    write(script, "tab retrain\n"
-                  "wait_files 505 120\n"
-                  "wait_rejections 2 60\n"
-                  "screenshot drop-retrain\n"
-                  "dump " + state.string() + "\n"
-                  "quit\n");
+    write(script,
+          "tab retrain\n"
+          "wait_files 505 120\n"
+          "wait_rejections 2 60\n"
+          "screenshot drop-retrain\n"
+          "dump " +
+              state.string() +
+              "\n"
+              "quit\n");
     Child app(app_args(dir, script, HTC_SCREENSHOT_DIR));
     REQUIRE(app.pid != 0);
     std::vector<std::string> drop_args = {HTC_XDND_DROP, "--title", "HTC Trainer", "--timeout",
@@ -201,16 +206,14 @@ TEST_CASE("an OS-level XDND drop of 507 items lands in Files to Retrain (C23)",
     CHECK(fs::exists(fs::path(HTC_SCREENSHOT_DIR) / "drop-retrain.png"));
 }
 
-TEST_CASE("the idle window draws no frames and uses no CPU; settings persist",
-          "[gui-e2e][idle]") {
+TEST_CASE("the idle window draws no frames and uses no CPU; settings persist", "[gui-e2e][idle]") {
     REQUIRE(have_display());
     htc::test::TempDir dir;
     const fs::path ready = dir / "ready.json";
     const fs::path exit_state = dir / "exit.json";
     const fs::path script = dir / "idle.script";
     // The script ends without quit: the window stays open, as a user leaves it.
-    write(script, "tab history\nframes 3\nscreenshot idle-history\ndump " + ready.string() +
-                      "\n");
+    write(script, "tab history\nframes 3\nscreenshot idle-history\ndump " + ready.string() + "\n");
     auto args = app_args(dir, script, HTC_SCREENSHOT_DIR);
     args.push_back("--exit-state");
     args.push_back(exit_state.string());
@@ -260,36 +263,57 @@ TEST_CASE("scripted retrain on DBpedia: progress, completed in history, CSV equa
     HTC_REQUIRE_SHARED(dbpedia, "data/dbpedia/dbpedia-classes-2500.csv");
     htc::test::TempDir dir;
     const fs::path state = dir / "state.json";
+    const fs::path state2 = dir / "state2.json";
     const fs::path script = dir / "retrain.script";
-    write(script, "tab retrain\n"
-                  "drop " + dbpedia + "\n"
-                  "set text_col 1\n"
-                  "set label_cols 2,3,4\n"
-                  "reinspect\n"
-                  "wait_files 1 60\n"
-                  "set engine linear\n"
-                  "open_options\n"
-                  "screenshot retrain-files\n"
-                  "start_retrain\n"
-                  "wait_progress 120\n"
-                  "screenshot retrain-running\n"
-                  "wait_job completed 600\n"
-                  "frames 3\n"
-                  "screenshot retrain-done\n"
-                  "tab history\n"
-                  "wait_history 1 60\n"
-                  "screenshot history\n"
-                  "view last\n"
-                  "frames 5\n"
-                  "screenshot job-view\n"
-                  "close_view\n"
-                  "export_csv\n"
-                  "wait_export 60\n"
-                  "tab models\n"
-                  "frames 3\n"
-                  "screenshot models\n"
-                  "dump " + state.string() + "\n"
-                  "quit\n");
+    write(script,
+          "tab retrain\n"
+          "drop " +
+              dbpedia +
+              "\n"
+              "set text_col 1\n"
+              "set label_cols 2,3,4\n"
+              "reinspect\n"
+              "wait_files 1 60\n"
+              "set engine linear\n"
+              "open_options\n"
+              "screenshot retrain-files\n"
+              "start_retrain\n"
+              "wait_progress 120\n"
+              "screenshot retrain-running\n"
+              "wait_job completed 600\n"
+              "frames 3\n"
+              "screenshot retrain-done\n"
+              "tab history\n"
+              "wait_history 1 60\n"
+              "screenshot history\n"
+              "view last\n"
+              "frames 5\n"
+              "screenshot job-view\n"
+              "close_view\n"
+              "tab models\n"
+              "frames 3\n"
+              "screenshot models\n"
+              "dump " +
+              state.string() +
+              "\n"
+              // A second retrain on top of v1: the summary compares it with v1.
+              "tab retrain\n"
+              "drop " +
+              dbpedia +
+              "\n"
+              "wait_files 1 60\n"
+              "start_retrain\n"
+              "wait_job completed 600\n"
+              "frames 3\n"
+              "screenshot retrain-compare\n"
+              "tab history\n"
+              "wait_history 2 60\n"
+              "export_csv\n"
+              "wait_export 60\n"
+              "dump " +
+              state2.string() +
+              "\n"
+              "quit\n");
     Child app(app_args(dir, script, HTC_SCREENSHOT_DIR));
     REQUIRE(app.pid != 0);
     REQUIRE(app.wait(900) == 0);
@@ -309,8 +333,19 @@ TEST_CASE("scripted retrain on DBpedia: progress, completed in history, CSV equa
     CHECK(jobs["history"][0]["badge"] == "completed");  // the green badge
     CHECK(jobs["history"][0]["model_version"] == 1);
 
+    json s2 = read_json(state2);
+    const json& fin2 = s2["jobs"]["finished"];
+    REQUIRE(fin2.is_object());
+    CHECK(fin2["id"] != id);
+    CHECK(fin2["status"] == "completed");
+    CHECK(fin2["version"] == 2);
+    CHECK(fin2["previous_version"] == 1);
+    REQUIRE(fin2["previous_metrics"].is_object());
+    CHECK(fin2["previous_metrics"]["h_f1"].get<double>() > 0.5);
+    CHECK(s2["jobs"]["history_rows"] == 2);
+
     // Export CSV wrote the same bytes as `htc-trainer history --csv`.
-    const std::string gui_csv = jobs["last_export"];
+    const std::string gui_csv = s2["jobs"]["last_export"];
     REQUIRE(fs::exists(gui_csv));
     const fs::path cli_csv = dir / "cli.csv";
     Child cli({htc::test::binary(), "--data-dir", (dir / "data").string(), "history", "--csv",
@@ -320,4 +355,5 @@ TEST_CASE("scripted retrain on DBpedia: progress, completed in history, CSV equa
     CHECK(a.size() > 100);
     CHECK(a == b);
     CHECK(a.find(id) != std::string::npos);
+    CHECK(a.find(fin2["id"].get<std::string>()) != std::string::npos);
 }

@@ -190,8 +190,8 @@ TEST_CASE("settings round-trip and survive a damaged file", "[gui-unit]") {
     GuiSettings odd = load_settings(path, &warning);
     CHECK(warning.empty());
     CHECK(odd.tab == "models");
-    CHECK(odd.scale == 0);            // wrong type keeps the default
-    CHECK(odd.window_width == 320);   // clamped
+    CHECK(odd.scale == 0);           // wrong type keeps the default
+    CHECK(odd.window_width == 320);  // clamped
 }
 
 TEST_CASE("retrain entry aggregates and problems name the file once", "[gui-unit]") {

@@ -2,9 +2,12 @@
 // callback, fonts and scale, settings persistence, and the test driver hook.
 //
 // Sections: options | callbacks | style | run_gui (setup, loop, shutdown)
-#include <glad/gl.h>
-// glad first: GLFW must not pull in the system GL header.
+// clang-format off
+#include <glad/gl.h>  // first: GLFW must not pull in the system GL header
 #include <GLFW/glfw3.h>
+// clang-format on
+#include "app/app.h"
+
 #include <imgui.h>
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
@@ -19,7 +22,6 @@
 #include <string>
 #include <vector>
 
-#include "app/app.h"
 #include "app/controller.h"
 #include "app/fonts.h"
 #include "app/frame_pacer.h"
@@ -192,8 +194,9 @@ int run_gui(int argc, char** argv) {
 
     glfwSetErrorCallback(on_glfw_error);
     if (!glfwInit()) {
-        std::fprintf(stderr, "htc-trainer: cannot open a window (no display? set DISPLAY or "
-                             "use the command line: htc-trainer --help)\n");
+        std::fprintf(stderr,
+                     "htc-trainer: cannot open a window (no display? set DISPLAY or "
+                     "use the command line: htc-trainer --help)\n");
         return 1;
     }
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
@@ -257,8 +260,8 @@ int run_gui(int argc, char** argv) {
 
     std::unique_ptr<TestDriver> driver;
     if (!opt.test_script.empty()) {
-        std::string dir = opt.screenshot_dir.empty() ? data_dir + "/screenshots"
-                                                     : opt.screenshot_dir;
+        std::string dir =
+            opt.screenshot_dir.empty() ? data_dir + "/screenshots" : opt.screenshot_dir;
         driver = std::make_unique<TestDriver>(opt.test_script, dir, controller, jobs, ui_state);
         if (!driver->error().empty()) {
             std::fprintf(stderr, "htc-trainer: %s\n", driver->error().c_str());

@@ -15,10 +15,14 @@ namespace htc::app {
 
 const char* tab_key(Tab t) {
     switch (t) {
-        case Tab::Upload: return "upload";
-        case Tab::Retrain: return "retrain";
-        case Tab::History: return "history";
-        case Tab::Models: return "models";
+        case Tab::Upload:
+            return "upload";
+        case Tab::Retrain:
+            return "retrain";
+        case Tab::History:
+            return "history";
+        case Tab::Models:
+            return "models";
     }
     return "retrain";
 }
@@ -89,8 +93,8 @@ std::vector<std::string> RetrainEntry::problems() const {
         for (const auto& w : f.report.warnings) out.push_back(prefix + without_path(w, f.path));
         if (!f.report.skipped.empty()) {
             const auto& first = f.report.skipped.front();
-            std::string line = prefix + std::to_string(f.report.skipped.size()) +
-                               " record(s) skipped";
+            std::string line =
+                prefix + std::to_string(f.report.skipped.size()) + " record(s) skipped";
             if (first.line > 0) line += "; first at line " + std::to_string(first.line);
             if (!first.reason.empty()) line += ": " + first.reason;
             out.push_back(line);
@@ -103,8 +107,8 @@ std::vector<std::string> RetrainEntry::problems() const {
         for (const auto& f : files) {
             if (f.size_bytes > max_file_size) {
                 out.push_back((is_folder ? utf8_replace_invalid(base_name(f.path)) + ": " : "") +
-                              "larger than the upload limit of " +
-                              format_file_size(max_file_size) + " (HTC_MAX_FILE_SIZE)");
+                              "larger than the upload limit of " + format_file_size(max_file_size) +
+                              " (HTC_MAX_FILE_SIZE)");
             }
         }
     }
@@ -442,9 +446,9 @@ void Controller::toast(ToastKind kind, std::string text, double duration) {
 }
 
 void Controller::dismiss_toast(std::uint64_t id) {
-    toasts_.erase(std::remove_if(toasts_.begin(), toasts_.end(),
-                                 [&](const Toast& t) { return t.id == id; }),
-                  toasts_.end());
+    toasts_.erase(
+        std::remove_if(toasts_.begin(), toasts_.end(), [&](const Toast& t) { return t.id == id; }),
+        toasts_.end());
     note_change();
 }
 

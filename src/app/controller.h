@@ -20,7 +20,7 @@
 namespace htc::app {
 
 enum class Tab { Upload, Retrain, History, Models };
-const char* tab_key(Tab t);                    // "upload", "retrain", "history", "models"
+const char* tab_key(Tab t);  // "upload", "retrain", "history", "models"
 std::optional<Tab> parse_tab(const std::string& key);
 
 // One file of a retrain entry: a dropped file, or one file found below a dropped folder.
@@ -44,12 +44,12 @@ struct RetrainEntry {
     std::uint64_t max_file_size = 0;  // the job system's limit (0 = none known)
     std::vector<InspectedFile> files;
 
-    bool inspected() const;          // every file counted
+    bool inspected() const;  // every file counted
     std::size_t files_done() const;
     std::size_t records() const;
     std::size_t labelled() const;
     std::size_t skipped() const;
-    std::string formats() const;     // "csv", "txt-document x12, pdf x3" ...
+    std::string formats() const;                // "csv", "txt-document x12, pdf x3" ...
     std::vector<std::string> problems() const;  // errors and warnings, one line each
     bool usable() const { return inspected() && labelled() > 0; }
 };
@@ -73,7 +73,7 @@ struct Toast {
 std::string rejection_name(const DropRejection& r);
 
 class Controller {
-public:
+  public:
     using Clock = std::function<double()>;
     Controller(std::string data_dir, GuiSettings& settings, RunQueue& ui, Clock clock);
     ~Controller();
@@ -151,7 +151,7 @@ public:
     // The form as pipeline options (files from the list, engine, parameters).
     IngestOptions ingest_options() const;
 
-private:
+  private:
     void accept_retrain_items(std::vector<DroppedItem> items);
     void inspect_entry(const RetrainEntry& e);
     void show_rejections(std::vector<DropRejection> rejected, Tab where);
@@ -185,8 +185,8 @@ private:
 
     // Declared last: destroyed first, so no task outlives the state it reads.
     std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
-    Worker io_;      // drops and file counts
-    Worker query_;   // registry and history reads
+    Worker io_;     // drops and file counts
+    Worker query_;  // registry and history reads
 };
 
 }  // namespace htc::app

@@ -32,8 +32,8 @@ std::vector<std::string> run_file_chooser(const std::string& tool, const std::st
     if (tool == "zenity") {
         args = {"zenity", "--file-selection", "--multiple", "--separator=\n", "--title=" + title};
     } else {
-        args = {"kdialog", "--getopenfilename", ".", "--multiple", "--separate-output",
-                "--title", title};
+        args = {"kdialog",           "--getopenfilename", ".",  "--multiple",
+                "--separate-output", "--title",           title};
     }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());

@@ -15,9 +15,9 @@ struct FolderFile {
 struct DroppedItem {
     std::string path;
     bool is_folder = false;
-    std::uint64_t size_bytes = 0;          // file size, or the sum of the folder's files
-    std::vector<FolderFile> files;         // folder: supported files found below it, sorted
-    std::size_t unsupported_in_folder = 0; // folder: files skipped for their type
+    std::uint64_t size_bytes = 0;           // file size, or the sum of the folder's files
+    std::vector<FolderFile> files;          // folder: supported files found below it, sorted
+    std::size_t unsupported_in_folder = 0;  // folder: files skipped for their type
 };
 
 struct DropRejection {

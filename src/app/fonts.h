@@ -11,8 +11,8 @@ namespace htc::app {
 
 struct FontSet {
     ImFont* body = nullptr;
-    ImFont* heading = nullptr;  // larger, for the drop zone and section titles
-    ImFont* mono = nullptr;     // job ids
+    ImFont* heading = nullptr;          // larger, for the drop zone and section titles
+    ImFont* mono = nullptr;             // job ids
     std::vector<std::string> warnings;  // one line per missing font file
 };
 

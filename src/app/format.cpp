@@ -1,11 +1,11 @@
 #include "app/format.h"
 
-#include "jobs/job.h"
-
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <string>
+
+#include "jobs/job.h"
 
 namespace htc::app {
 

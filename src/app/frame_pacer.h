@@ -8,7 +8,7 @@
 namespace htc::app {
 
 class FramePacer {
-public:
+  public:
     static constexpr int kFramesAfterActivity = 3;
     static constexpr double kAnimationInterval = 0.1;  // ~10 fps while something moves
 
@@ -41,7 +41,7 @@ public:
     }
     int frames_left() const { return frames_left_; }
 
-private:
+  private:
     int frames_left_ = kFramesAfterActivity;  // the first frames after start
     bool animating_ = false;
     double deadline_ = -1;

@@ -1,8 +1,8 @@
 #include "app/jobs_model.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <filesystem>
 
 #include "app/controller.h"
@@ -89,13 +89,19 @@ HistoryView build_view(const std::vector<HistoryRow>& rows, const std::string& s
         const HistoryRow& x = rows[a];
         const HistoryRow& y = rows[b];
         switch (column) {
-            case HistoryColumn::Id: return x.id < y.id;
-            case HistoryColumn::Status: return x.status < y.status;
-            case HistoryColumn::Details: return x.details < y.details;
-            case HistoryColumn::Duration: return x.duration < y.duration;
-            case HistoryColumn::Model: return x.model_version < y.model_version;
+            case HistoryColumn::Id:
+                return x.id < y.id;
+            case HistoryColumn::Status:
+                return x.status < y.status;
+            case HistoryColumn::Details:
+                return x.details < y.details;
+            case HistoryColumn::Duration:
+                return x.duration < y.duration;
+            case HistoryColumn::Model:
+                return x.model_version < y.model_version;
             case HistoryColumn::Timestamp:
-            default: return x.created_epoch < y.created_epoch;
+            default:
+                return x.created_epoch < y.created_epoch;
         }
     };
     // Stable: equal keys keep the store's newest-first order.
@@ -166,20 +172,19 @@ JobsModel::JobsModel(Controller& controller, RunQueue& ui)
     } catch (const std::exception& e) {
         c_.toast(ToastKind::Error, std::string(e.what()) + "; using the default job settings",
                  12.0);
-        impl_->config = jobs::load_config(overrides, [](const char*) -> const char* {
-            return nullptr;
-        });
+        impl_->config =
+            jobs::load_config(overrides, [](const char*) -> const char* { return nullptr; });
     }
     c_.set_upload_limits(impl_->config.allowed_extensions, impl_->config.max_file_size);
     try {
         impl_->store = std::make_shared<jobs::JobStore>(impl_->config.store_path());
         impl_->query_store = std::make_unique<jobs::JobStore>(impl_->config.store_path());
         impl_->uploads = std::make_unique<jobs::UploadStore>(impl_->config.upload_dir,
-                                                              impl_->config.allowed_extensions,
-                                                              impl_->config.max_file_size);
-        impl_->runner = std::make_unique<jobs::JobRunner>(
-            impl_->store, jobs::runner_options(impl_->config),
-            jobs::make_retrain_job_function(c_.data_dir()));
+                                                             impl_->config.allowed_extensions,
+                                                             impl_->config.max_file_size);
+        impl_->runner =
+            std::make_unique<jobs::JobRunner>(impl_->store, jobs::runner_options(impl_->config),
+                                              jobs::make_retrain_job_function(c_.data_dir()));
         impl_->runner->set_wake_callback([&ui] { ui.wake(); });
         // Recovery of jobs left running by a dead process and retention run inside start().
         impl_->runner->start();
@@ -347,8 +352,8 @@ void JobsModel::start_retrain() {
         return;
     }
     if (left_out > 0) {
-        c_.toast(ToastKind::Info, std::to_string(left_out) +
-                                      " item(s) without labelled records were left out");
+        c_.toast(ToastKind::Info,
+                 std::to_string(left_out) + " item(s) without labelled records were left out");
     }
     submitting_ = true;
     c_.note_change();
@@ -410,11 +415,21 @@ void JobsModel::cancel(const std::string& id) {
             if (!alive->load()) return;
             std::string text;
             switch (out) {
-                case jobs::CancelOutcome::CancelledQueued: text = "cancelled"; break;
-                case jobs::CancelOutcome::Requested: text = "is stopping"; break;
-                case jobs::CancelOutcome::AlreadyRequested: text = "is already stopping"; break;
-                case jobs::CancelOutcome::AlreadyFinished: text = "had already finished"; break;
-                case jobs::CancelOutcome::NotFound: text = "was not found"; break;
+                case jobs::CancelOutcome::CancelledQueued:
+                    text = "cancelled";
+                    break;
+                case jobs::CancelOutcome::Requested:
+                    text = "is stopping";
+                    break;
+                case jobs::CancelOutcome::AlreadyRequested:
+                    text = "is already stopping";
+                    break;
+                case jobs::CancelOutcome::AlreadyFinished:
+                    text = "had already finished";
+                    break;
+                case jobs::CancelOutcome::NotFound:
+                    text = "was not found";
+                    break;
             }
             if (!error.empty()) text = "could not be cancelled: " + error;
             c_.toast(ToastKind::Info, "Job " + short_job_id(id) + " " + text);
@@ -489,16 +504,15 @@ void JobsModel::refresh_history() {
     HistoryColumn column = sort_column_;
     bool ascending = sort_ascending_;
     std::uint64_t generation = ++view_generation_;
-    impl_->query_worker.submit([this, alive, impl, status, search, column, ascending,
-                                generation] {
+    impl_->query_worker.submit([this, alive, impl, status, search, column, ascending, generation] {
         std::shared_ptr<std::vector<HistoryRow>> rows;
         std::shared_ptr<HistoryView> view;
         std::string error;
         const auto started = std::chrono::steady_clock::now();
         try {
             rows = std::make_shared<std::vector<HistoryRow>>(load_rows(*impl->query_store));
-            view = std::make_shared<HistoryView>(
-                build_view(*rows, status, search, column, ascending));
+            view =
+                std::make_shared<HistoryView>(build_view(*rows, status, search, column, ascending));
         } catch (const std::exception& e) {
             error = e.what();
         }
@@ -539,8 +553,8 @@ void JobsModel::rebuild_view() {
     bool ascending = sort_ascending_;
     std::uint64_t generation = ++view_generation_;
     impl_->view_worker.submit([this, alive, rows, status, search, column, ascending, generation] {
-        auto view = std::make_shared<HistoryView>(
-            build_view(*rows, status, search, column, ascending));
+        auto view =
+            std::make_shared<HistoryView>(build_view(*rows, status, search, column, ascending));
         ui_.post([this, alive, rows, view, generation] {
             if (!alive->load()) return;
             --history_loading_;
@@ -594,8 +608,8 @@ void JobsModel::export_csv() {
                 return;
             }
             last_export_ = path;
-            c_.toast(ToastKind::Success,
-                     "Exported " + std::to_string(count) + " job(s) to " + path, 10.0);
+            c_.toast(ToastKind::Success, "Exported " + std::to_string(count) + " job(s) to " + path,
+                     10.0);
         });
     });
 }

@@ -6,11 +6,10 @@
 // thread only swaps in finished results.
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "app/run_queue.h"
 #include "jobs/job.h"
@@ -25,13 +24,13 @@ struct HistoryRow {
     std::string created;        // ISO 8601 as stored
     std::string created_local;  // shown
     double created_epoch = 0;
-    std::string status;         // "queued", "running", ...
+    std::string status;  // "queued", "running", ...
     std::string details;
     std::string error;
-    double duration = -1;       // seconds, < 0 when not finished
+    double duration = -1;  // seconds, < 0 when not finished
     int model_version = 0;
     std::size_t files = 0;
-    std::string haystack;       // lower-case id, details, error and file names for search
+    std::string haystack;  // lower-case id, details, error and file names for search
 };
 
 enum class HistoryColumn { Id = 0, Timestamp, Status, Details, Duration, Model, Count };
@@ -66,7 +65,7 @@ struct FinishedSummary {
 };
 
 class JobsModel {
-public:
+  public:
     JobsModel(Controller& controller, RunQueue& ui);
     ~JobsModel();
     JobsModel(const JobsModel&) = delete;
@@ -111,7 +110,10 @@ public:
     void open_job(const std::string& id);
     const std::optional<jobs::Job>& viewed_job() const { return viewed_; }
     bool viewed_loading() const { return viewed_loading_; }
-    void close_job() { viewed_.reset(); viewed_id_.clear(); }
+    void close_job() {
+        viewed_.reset();
+        viewed_id_.clear();
+    }
 
     // Seconds the last full history read took (worker side), < 0 before the first.
     double last_history_seconds() const { return last_history_seconds_; }
@@ -119,7 +121,7 @@ public:
     // ---- for the status bar and tests ----
     std::uint64_t snapshot_version() const { return snapshot_version_; }
 
-private:
+  private:
     struct Impl;
     void rebuild_view();
     void on_snapshot();

@@ -5,7 +5,7 @@
 namespace htc::app {
 
 struct ProcSample {
-    double cpu_seconds = 0;       // utime + stime
+    double cpu_seconds = 0;  // utime + stime
     std::uint64_t rss_bytes = 0;
     bool ok = false;
 };
@@ -14,14 +14,14 @@ ProcSample read_proc_self();
 
 // CPU% between samples taken at most once a second (callers sample only while drawing).
 class ProcMonitor {
-public:
+  public:
     // Returns true when a new sample was taken.
     bool update(double now_seconds);
     double cpu_percent() const { return cpu_percent_; }
     std::uint64_t rss_bytes() const { return rss_bytes_; }
     bool valid() const { return have_previous_; }
 
-private:
+  private:
     double last_time_ = -1;
     double last_cpu_ = 0;
     double cpu_percent_ = 0;

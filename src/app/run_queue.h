@@ -14,7 +14,7 @@
 namespace htc::app {
 
 class RunQueue {
-public:
+  public:
     using Task = std::function<void()>;
     // Called after every post, from the posting thread (glfwPostEmptyEvent in the app).
     void set_wake(std::function<void()> wake) {
@@ -57,14 +57,14 @@ public:
         return tasks_.empty();
     }
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::deque<Task> tasks_;
     std::function<void()> wake_;
 };
 
 class Worker {
-public:
+  public:
     Worker() : thread_([this] { loop(); }) {}
     ~Worker() { stop(); }
     Worker(const Worker&) = delete;
@@ -94,7 +94,7 @@ public:
         return tasks_.size() + (busy_ ? 1 : 0);
     }
 
-private:
+  private:
     void loop() {
         for (;;) {
             std::function<void()> task;

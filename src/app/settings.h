@@ -22,7 +22,7 @@ struct TrainingForm {
 };
 
 struct GuiSettings {
-    double scale = 0;  // 0 = from the monitor's content scale
+    double scale = 0;             // 0 = from the monitor's content scale
     std::string tab = "retrain";  // upload, retrain, history, models
     int window_width = 1280, window_height = 820;
     bool maximized = false;

@@ -25,8 +25,8 @@ std::string trim(const std::string& s) {
 }
 }  // namespace
 
-TestDriver::TestDriver(const std::string& script_path, std::string screenshot_dir,
-                       Controller& c, JobsModel& jobs, ui::UiState& ui)
+TestDriver::TestDriver(const std::string& script_path, std::string screenshot_dir, Controller& c,
+                       JobsModel& jobs, ui::UiState& ui)
     : screenshot_dir_(std::move(screenshot_dir)), c_(c), jobs_(jobs), ui_(ui) {
     std::ifstream in(script_path);
     if (!in) {
@@ -138,20 +138,34 @@ bool TestDriver::run(const Command& cmd, double now) {
         TrainingForm& f = c_.settings().training;
         const std::string& k = a[0];
         const std::string& v = a[1];
-        if (k == "engine") f.engine = v;
-        else if (k == "text_col") f.text_col = v;
-        else if (k == "label_cols") f.label_cols = v;
-        else if (k == "label_sep") f.label_sep = v;
-        else if (k == "promote") f.promote = v;
-        else if (k == "C") f.params.C = std::stod(v);
-        else if (k == "min_df") f.params.min_df = std::stoi(v);
-        else if (k == "epochs") f.params.epochs = std::stoi(v);
-        else if (k == "lr") f.params.lr = std::stod(v);
-        else if (k == "dim") f.params.dim = std::stoi(v);
-        else if (k == "threads") f.params.threads = std::stoi(v);
-        else if (k == "validation") f.validation_fraction = std::stod(v);
-        else if (k == "extend_corpus") f.extend_corpus = v == "1" || v == "true";
-        else throw std::runtime_error("unknown setting '" + k + "'");
+        if (k == "engine")
+            f.engine = v;
+        else if (k == "text_col")
+            f.text_col = v;
+        else if (k == "label_cols")
+            f.label_cols = v;
+        else if (k == "label_sep")
+            f.label_sep = v;
+        else if (k == "promote")
+            f.promote = v;
+        else if (k == "C")
+            f.params.C = std::stod(v);
+        else if (k == "min_df")
+            f.params.min_df = std::stoi(v);
+        else if (k == "epochs")
+            f.params.epochs = std::stoi(v);
+        else if (k == "lr")
+            f.params.lr = std::stod(v);
+        else if (k == "dim")
+            f.params.dim = std::stoi(v);
+        else if (k == "threads")
+            f.params.threads = std::stoi(v);
+        else if (k == "validation")
+            f.validation_fraction = std::stod(v);
+        else if (k == "extend_corpus")
+            f.extend_corpus = v == "1" || v == "true";
+        else
+            throw std::runtime_error("unknown setting '" + k + "'");
         c_.note_change();
         return true;
     }
@@ -180,9 +194,18 @@ bool TestDriver::run(const Command& cmd, double now) {
                           timeout_of(cmd, 1, 60), std::to_string(n) + " document(s)");
     }
     if (cmd.name == "start_retrain") {
-        std::string why = c_.start_blocker();
-        if (!why.empty()) throw std::runtime_error("Start Retrain is disabled: " + why);
-        jobs_.start_retrain();
+        // Clicks once, then waits until the job is queued (its id is known).
+        if (frames_in_step_ == 0) {
+            std::string why = c_.start_blocker();
+            if (!why.empty()) throw std::runtime_error("Start Retrain is disabled: " + why);
+            previous_started_ = jobs_.started_job_id();
+            jobs_.start_retrain();
+            return false;
+        }
+        if (jobs_.submitting()) return wait_until(false, 120, "the submit to finish");
+        if (jobs_.started_job_id() == previous_started_) {
+            throw std::runtime_error("the retrain was not queued (see the toasts)");
+        }
         return true;
     }
     if (cmd.name == "wait_progress") {
@@ -200,14 +223,16 @@ bool TestDriver::run(const Command& cmd, double now) {
         const auto& fin = jobs_.last_finished();
         const auto& live = jobs_.live_job();
         std::string status;
-        if (fin && fin->id == jobs_.started_job_id()) status = fin->status;
-        else if (live && live->id == jobs_.started_job_id()) status = live->status;
+        if (fin && fin->id == jobs_.started_job_id())
+            status = fin->status;
+        else if (live && live->id == jobs_.started_job_id())
+            status = live->status;
         if (live && live->id == jobs_.started_job_id()) {
             max_progress_seen_ = std::max(max_progress_seen_, live->progress);
         }
         if (fin && fin->id == jobs_.started_job_id() && fin->status != want) {
-            fail("line " + std::to_string(cmd.line) + ": job ended " + fin->status +
-                 " (wanted " + want + "): " + fin->details + " " + fin->error);
+            fail("line " + std::to_string(cmd.line) + ": job ended " + fin->status + " (wanted " +
+                 want + "): " + fin->details + " " + fin->error);
             return false;
         }
         return wait_until(!jobs_.started_job_id().empty() && status == want,
@@ -343,16 +368,23 @@ json TestDriver::state() const {
     }
     json live = nullptr;
     if (const auto& l = jobs_.live_job()) {
-        live = {{"id", l->id},           {"status", l->status},
-                {"stage", l->stage},     {"progress", l->progress},
+        live = {{"id", l->id},
+                {"status", l->status},
+                {"stage", l->stage},
+                {"progress", l->progress},
                 {"curve_points", l->curve.size()}};
     }
     json finished = nullptr;
     if (const auto& f = jobs_.last_finished()) {
-        finished = {{"id", f->id},           {"status", f->status},
-                    {"details", f->details}, {"error", f->error},
-                    {"version", f->version}, {"previous_version", f->previous_version},
-                    {"promoted", f->promoted}, {"metrics", f->metrics}};
+        finished = {{"id", f->id},
+                    {"status", f->status},
+                    {"details", f->details},
+                    {"error", f->error},
+                    {"version", f->version},
+                    {"previous_version", f->previous_version},
+                    {"promoted", f->promoted},
+                    {"metrics", f->metrics},
+                    {"previous_metrics", f->previous_metrics}};
     }
     auto active = c_.active_version();
     return {{"tab", tab_key(c_.active_tab())},

@@ -14,7 +14,7 @@
 //   wait_files N [SECONDS]               N entries in Files to Retrain, all counted
 //   wait_rejections N [SECONDS]          N rejected drop items shown
 //   wait_uploads N [SECONDS]             N documents in Document Upload
-//   start_retrain                        the Start Retrain button
+//   start_retrain                        the Start Retrain button; waits until it is queued
 //   wait_progress [SECONDS]              the started job reports progress above 0
 //   wait_job STATUS [SECONDS]            the started job reaches STATUS
 //   wait_history N [SECONDS]             the history table shows at least N rows
@@ -33,10 +33,9 @@
 // A script that ends without `quit` leaves the window open and idle (the driver stops asking
 // for frames): the idle test measures CPU then and closes the window as a user would.
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace htc::ui {
 struct UiState;
@@ -48,7 +47,7 @@ class Controller;
 class JobsModel;
 
 class TestDriver {
-public:
+  public:
     TestDriver(const std::string& script_path, std::string screenshot_dir, Controller& c,
                JobsModel& jobs, ui::UiState& ui);
     const std::string& error() const { return error_; }  // script could not be read
@@ -66,7 +65,7 @@ public:
     // The state the tests check, also written by `dump`.
     nlohmann::json state() const;
 
-private:
+  private:
     struct Command {
         int line = 0;
         std::string name;
@@ -84,6 +83,7 @@ private:
     std::string pending_screenshot_;
     bool screenshot_taken_ = false;
     double max_progress_seen_ = 0;
+    std::string previous_started_;
     std::vector<std::string> screenshots_;
     Controller& c_;
     JobsModel& jobs_;

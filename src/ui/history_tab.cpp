@@ -15,8 +15,8 @@ namespace htc::ui {
 
 namespace {
 
-const char* const kStatuses[] = {"all",       "queued",    "running",    "completed",
-                                 "failed",    "cancelled", "interrupted"};
+const char* const kStatuses[] = {"all",    "queued",    "running",    "completed",
+                                 "failed", "cancelled", "interrupted"};
 
 void toolbar(Frame& f) {
     app::JobsModel& jobs = f.jobs;
@@ -80,9 +80,8 @@ void table(Frame& f) {
     ImGui::TableSetupColumn("Details", ImGuiTableColumnFlags_WidthStretch, 1.0f, 3);
     ImGui::TableSetupColumn("Duration", ImGuiTableColumnFlags_WidthFixed, fs * 5.5f, 4);
     ImGui::TableSetupColumn("Model", ImGuiTableColumnFlags_WidthFixed, fs * 3.5f, 5);
-    ImGui::TableSetupColumn("Actions",
-                            ImGuiTableColumnFlags_WidthFixed | ImGuiTableColumnFlags_NoSort,
-                            fs * 9.5f, 6);
+    ImGui::TableSetupColumn(
+        "Actions", ImGuiTableColumnFlags_WidthFixed | ImGuiTableColumnFlags_NoSort, fs * 9.5f, 6);
     ImGui::TableHeadersRow();
     if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs()) {
         if (specs->SpecsDirty && specs->SpecsCount > 0) {
@@ -131,8 +130,8 @@ void table(Frame& f) {
             ImGui::TableNextColumn();
             if (ImGui::SmallButton("View")) view_id = r.id;
             bool active = r.status == "queued" || r.status == "running";
-            bool retryable = r.status == "failed" || r.status == "cancelled" ||
-                             r.status == "interrupted";
+            bool retryable =
+                r.status == "failed" || r.status == "cancelled" || r.status == "interrupted";
             if (active) {
                 ImGui::SameLine();
                 if (ImGui::SmallButton("Cancel")) cancel_id = r.id;
@@ -180,7 +179,10 @@ void metrics_section(const nlohmann::json& m) {
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(name.c_str());
             ImGui::TableNextColumn();
-            if (std::isnan(v)) text_dim("-"); else ImGui::Text("%.4f", v);
+            if (std::isnan(v))
+                text_dim("-");
+            else
+                ImGui::Text("%.4f", v);
         };
         if (auto it = m.find("documents"); it != m.end() && it->is_number()) {
             ImGui::TableNextRow();
@@ -236,7 +238,10 @@ void metrics_section(const nlohmann::json& m) {
                     for (const char* k : {"precision", "recall", "f1"}) {
                         ImGui::TableNextColumn();
                         double v = num(c, k);
-                        if (std::isnan(v)) text_dim("-"); else ImGui::Text("%.3f", v);
+                        if (std::isnan(v))
+                            text_dim("-");
+                        else
+                            ImGui::Text("%.3f", v);
                     }
                 }
             }
@@ -276,8 +281,8 @@ void job_view(Frame& f, const jobs::Job& job) {
     field("Created:", app::iso_to_local(job.created));
     field("Started:", job.started.empty() ? "" : app::iso_to_local(job.started));
     field("Finished:", job.finished.empty() ? "" : app::iso_to_local(job.finished));
-    field("Duration:", job.duration_seconds() >= 0 ? app::format_duration(job.duration_seconds())
-                                                   : "");
+    field("Duration:",
+          job.duration_seconds() >= 0 ? app::format_duration(job.duration_seconds()) : "");
     field("Stage:", job.stage);
     field("Model:", job.model_version > 0 ? "v" + std::to_string(job.model_version) : "");
     field("Attempts:", std::to_string(job.attempts));
@@ -393,9 +398,9 @@ void draw_job_view_popup(Frame& f) {
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     ImGui::SetNextWindowSize(ImVec2(vp->WorkSize.x * 0.85f, vp->WorkSize.y * 0.85f),
                              ImGuiCond_Appearing);
-    ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x * 0.5f,
-                                   vp->WorkPos.y + vp->WorkSize.y * 0.5f),
-                            ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
+    ImGui::SetNextWindowPos(
+        ImVec2(vp->WorkPos.x + vp->WorkSize.x * 0.5f, vp->WorkPos.y + vp->WorkSize.y * 0.5f),
+        ImGuiCond_Appearing, ImVec2(0.5f, 0.5f));
     bool open = true;
     if (!ImGui::BeginPopupModal("Job record", &open)) {
         if (!f.state.view_job_id.empty() && !ImGui::IsPopupOpen("Job record")) {

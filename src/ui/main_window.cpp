@@ -83,10 +83,18 @@ void draw_main_window(Frame& f) {
     ImGui::BeginChild("##content", ImVec2(0, ImGui::GetContentRegionAvail().y - status_h), false,
                       ImGuiWindowFlags_AlwaysUseWindowPadding);
     switch (f.controller.active_tab()) {
-        case app::Tab::Upload: draw_upload_tab(f); break;
-        case app::Tab::Retrain: draw_retrain_tab(f); break;
-        case app::Tab::History: draw_history_tab(f); break;
-        case app::Tab::Models: draw_models_tab(f); break;
+        case app::Tab::Upload:
+            draw_upload_tab(f);
+            break;
+        case app::Tab::Retrain:
+            draw_retrain_tab(f);
+            break;
+        case app::Tab::History:
+            draw_history_tab(f);
+            break;
+        case app::Tab::Models:
+            draw_models_tab(f);
+            break;
     }
     ImGui::EndChild();
     ImGui::PopStyleVar();

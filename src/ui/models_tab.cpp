@@ -40,8 +40,9 @@ void draw_models_tab(Frame& f) {
     if (ImGui::Button("Refresh##models")) c.refresh_models();
     ImGui::SameLine();
     ImGui::AlignTextToFramePadding();
-    text_dim("Promote, roll back and compare arrive in the next version (CLI: htc-trainer "
-             "models / rollback).");
+    text_dim(
+        "Promote, roll back and compare arrive in the next version (CLI: htc-trainer "
+        "models / rollback).");
     const ModelInfo* active = c.active_model();
     ImGui::Spacing();
     if (!active) {
@@ -87,8 +88,8 @@ void draw_models_tab(Frame& f) {
         return;
     }
     ImGui::TableSetupScrollFreeze(0, 1);
-    for (const char* h : {"Version", "Created", "Engine", "Documents", "Classes", "Leaf acc.",
-                          "Hier. F1", "Job"}) {
+    for (const char* h :
+         {"Version", "Created", "Engine", "Documents", "Classes", "Leaf acc.", "Hier. F1", "Job"}) {
         ImGui::TableSetupColumn(h);
     }
     ImGui::TableHeadersRow();

@@ -111,8 +111,7 @@ void file_table(Frame& f) {
                             ImGuiTableFlags_SizingStretchProp;
     if (!ImGui::BeginTable("retrain_files", 8, flags, ImVec2(0, rows * row_h + 4))) return;
     ImGui::TableSetupScrollFreeze(0, 1);
-    ImGui::TableSetupColumn("Type", ImGuiTableColumnFlags_WidthFixed,
-                            ImGui::GetFontSize() * 3.8f);
+    ImGui::TableSetupColumn("Type", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 3.8f);
     ImGui::TableSetupColumn("Name", ImGuiTableColumnFlags_WidthStretch, 3.0f);
     ImGui::TableSetupColumn("Size", ImGuiTableColumnFlags_WidthFixed, ImGui::GetFontSize() * 5.5f);
     ImGui::TableSetupColumn("Format", ImGuiTableColumnFlags_WidthStretch, 1.3f);
@@ -135,9 +134,8 @@ void file_table(Frame& f) {
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(e.type.c_str());
             ImGui::TableNextColumn();
-            std::string name = e.is_folder ? e.name + "/  (" + std::to_string(e.files.size()) +
-                                                 " files)"
-                                           : e.name;
+            std::string name =
+                e.is_folder ? e.name + "/  (" + std::to_string(e.files.size()) + " files)" : e.name;
             ImGui::TextUnformatted(name.c_str());
             if (ImGui::IsItemHovered()) {
                 // The full path: names repeat across folders.
@@ -185,9 +183,8 @@ void file_table(Frame& f) {
             ImGui::TableNextColumn();
             if (e.inspected()) {
                 auto problems = e.problems();
-                bool has_error = std::any_of(e.files.begin(), e.files.end(), [](const auto& x) {
-                    return !x.report.error.empty();
-                });
+                bool has_error = std::any_of(e.files.begin(), e.files.end(),
+                                             [](const auto& x) { return !x.report.error.empty(); });
                 if (problems.empty()) {
                     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.09f, 0.40f, 0.20f, 1));
                     ImGui::TextUnformatted("ok");
@@ -239,8 +236,9 @@ void training_options(Frame& f) {
         changed = true;
     }
     ImGui::SameLine();
-    help_marker("auto picks by corpus size. linear: TF-IDF word 1-2-grams + LIBLINEAR, strong on "
-                "small data with many classes. fasttext: fast on large corpora.");
+    help_marker(
+        "auto picks by corpus size. linear: TF-IDF word 1-2-grams + LIBLINEAR, strong on "
+        "small data with many classes. fasttext: fast on large corpora.");
     if (t.engine != "fasttext") {
         float C = static_cast<float>(t.params.C);
         ImGui::SetNextItemWidth(w);
@@ -302,16 +300,16 @@ void training_options(Frame& f) {
         changed = true;
     }
     ImGui::SameLine();
-    help_marker("if-not-worse: the new model becomes active only when its hierarchical F1 on the "
-                "validation split is not worse than the active model's.");
-    changed |= ImGui::Checkbox("Train on the active model's corpus plus these files",
-                               &t.extend_corpus);
+    help_marker(
+        "if-not-worse: the new model becomes active only when its hierarchical F1 on the "
+        "validation split is not worse than the active model's.");
+    changed |=
+        ImGui::Checkbox("Train on the active model's corpus plus these files", &t.extend_corpus);
     changed |= ImGui::Checkbox("Mask e-mail addresses, URLs and phone numbers", &t.mask_pii);
     ImGui::Separator();
     text_dim("Reader overrides (empty = detected):");
     static char text_col[128], label_cols[128], label_sep[16];
-    auto field = [&](const char* label, const char* hint, std::string& value, char* buf,
-                     size_t n) {
+    auto field = [&](const char* label, const char* hint, std::string& value, char* buf, size_t n) {
         std::snprintf(buf, n, "%s", value.c_str());
         ImGui::SetNextItemWidth(w);
         if (ImGui::InputTextWithHint(label, hint, buf, n)) {
@@ -347,15 +345,21 @@ void metric_row(const char* name, const nlohmann::json& before, const nlohmann::
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(name);
     ImGui::TableNextColumn();
-    if (std::isnan(b)) text_dim("-"); else ImGui::Text("%.3f", b);
+    if (std::isnan(b))
+        text_dim("-");
+    else
+        ImGui::Text("%.3f", b);
     ImGui::TableNextColumn();
-    if (std::isnan(a)) text_dim("-"); else ImGui::Text("%.3f", a);
+    if (std::isnan(a))
+        text_dim("-");
+    else
+        ImGui::Text("%.3f", a);
     ImGui::TableNextColumn();
     if (!std::isnan(a) && !std::isnan(b)) {
         double d = a - b;
-        ImVec4 col = d > 0.0005 ? ImVec4(0.09f, 0.40f, 0.20f, 1)
-                   : d < -0.0005 ? ImVec4(0.60f, 0.11f, 0.11f, 1)
-                                 : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled);
+        ImVec4 col = d > 0.0005    ? ImVec4(0.09f, 0.40f, 0.20f, 1)
+                     : d < -0.0005 ? ImVec4(0.60f, 0.11f, 0.11f, 1)
+                                   : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled);
         ImGui::TextColored(col, "%+.3f", d);
     }
 }
@@ -379,7 +383,7 @@ void live_panel(Frame& f) {
                                               ImGui::GetStyle().ItemSpacing.x * 2);
     ImGui::SameLine();
     std::string eta = "ETA " + (live->eta_seconds >= 0 ? app::format_duration(live->eta_seconds)
-                                                      : std::string("-"));
+                                                       : std::string("-"));
     ImGui::SetNextItemWidth(eta_w);
     ImGui::TextUnformatted(eta.c_str());
     ImGui::SameLine(ImGui::GetContentRegionMax().x - cancel_w);
@@ -394,6 +398,7 @@ void live_panel(Frame& f) {
     } else {
         text_dim("The training curve appears when the engine reports it.");
     }
+    ImGui::Separator();
 }
 
 void finished_panel(Frame& f) {
@@ -434,7 +439,10 @@ void finished_panel(Frame& f) {
         ImGui::TextUnformatted(promo.c_str());
     }
     ImGui::PopTextWrapPos();
-    if (!fin->metrics.is_object()) return;
+    if (!fin->metrics.is_object()) {
+        ImGui::Separator();
+        return;
+    }
     std::string before = fin->previous_version > 0
                              ? "Before (v" + std::to_string(fin->previous_version) + ")"
                              : std::string("Before (none)");
@@ -463,6 +471,7 @@ void finished_panel(Frame& f) {
         metric_row("Hierarchical F1", p, m, "h_f1");
         ImGui::EndTable();
     }
+    ImGui::Separator();
 }
 
 }  // namespace
@@ -493,10 +502,12 @@ void draw_retrain_tab(Frame& f) {
         ImGui::AlignTextToFramePadding();
         text_dim(why);
     }
-    ImGui::Spacing();
-    training_options(f);
+    // The running job and the last result come before the options: they are what the user
+    // watches after pressing Start Retrain.
     live_panel(f);
     finished_panel(f);
+    ImGui::Spacing();
+    training_options(f);
 }
 
 }  // namespace htc::ui

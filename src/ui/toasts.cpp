@@ -20,10 +20,18 @@ void draw_toasts(Frame& f) {
         const app::Toast& t = *it;
         ImVec4 accent;
         switch (t.kind) {
-            case app::ToastKind::Success: accent = ImVec4(0.09f, 0.64f, 0.29f, 1); break;
-            case app::ToastKind::Warning: accent = ImVec4(0.85f, 0.47f, 0.02f, 1); break;
-            case app::ToastKind::Error: accent = ImVec4(0.86f, 0.15f, 0.15f, 1); break;
-            default: accent = ImVec4(0.49f, 0.23f, 0.93f, 1); break;
+            case app::ToastKind::Success:
+                accent = ImVec4(0.09f, 0.64f, 0.29f, 1);
+                break;
+            case app::ToastKind::Warning:
+                accent = ImVec4(0.85f, 0.47f, 0.02f, 1);
+                break;
+            case app::ToastKind::Error:
+                accent = ImVec4(0.86f, 0.15f, 0.15f, 1);
+                break;
+            default:
+                accent = ImVec4(0.49f, 0.23f, 0.93f, 1);
+                break;
         }
         ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x - margin, y),
                                 ImGuiCond_Always, ImVec2(1.0f, 1.0f));

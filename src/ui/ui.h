@@ -1,10 +1,10 @@
 #pragma once
 // The tabs and widgets of the window. Each draws from the controller's state and sends
 // commands to it; none of them touches the disk, the job store or a training thread.
+#include <imgui.h>
+
 #include <cstdint>
 #include <string>
-
-#include <imgui.h>
 
 #include "app/controller.h"
 #include "app/fonts.h"
@@ -22,7 +22,7 @@ struct UiState {
     char upload_path[1024] = "";
     bool options_open = false;  // opens "Training options" once (test driver)
     char history_search[256] = "";
-    std::string view_job_id;       // the job whose full record is open ("" = none)
+    std::string view_job_id;  // the job whose full record is open ("" = none)
     bool open_view_popup = false;
     bool select_tab_from_settings = true;  // the first frame selects the saved tab
     bool force_tab = false;                // the test driver (or a command) switched tabs

@@ -40,9 +40,10 @@ void draw_upload_tab(Frame& f) {
     auto active = c.active_version();
     std::string model = active ? "Active model: v" + std::to_string(*active) + "."
                                : "No model yet: train one on the Model Retraining tab.";
-    text_dim(model + " Classifying these documents and correcting the predictions (which "
-                     "become feedback) arrives in the next version; from the command line, use "
-                     "'htc-trainer classify FILE'.");
+    text_dim(model +
+             " Classifying these documents and correcting the predictions (which "
+             "become feedback) arrives in the next version; from the command line, use "
+             "'htc-trainer classify FILE'.");
     ImGui::PopTextWrapPos();
     const auto& rej = c.last_rejections();
     if (!rej.empty() && c.rejections_tab() == app::Tab::Upload) {

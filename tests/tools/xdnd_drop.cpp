@@ -11,7 +11,6 @@
 #include <X11/Xatom.h>
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
-
 #include <unistd.h>
 
 #include <chrono>
@@ -112,8 +111,8 @@ std::string to_uri(const std::string& arg) {
     return uri;
 }
 
-void send_client_message(Display* d, Window target, Atom type, long l0, long l1, long l2,
-                         long l3, long l4) {
+void send_client_message(Display* d, Window target, Atom type, long l0, long l1, long l2, long l3,
+                         long l4) {
     XEvent ev;
     std::memset(&ev, 0, sizeof ev);
     ev.xclient.type = ClientMessage;
@@ -174,8 +173,8 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     if (!target) {
-        std::fprintf(stderr, "xdnd_drop: no window titled '%s...' within %.0f s\n",
-                     prefix.c_str(), timeout);
+        std::fprintf(stderr, "xdnd_drop: no window titled '%s...' within %.0f s\n", prefix.c_str(),
+                     timeout);
         return 1;
     }
 
@@ -235,8 +234,8 @@ int main(int argc, char** argv) {
                                         0);
                     return 1;
                 }
-                send_client_message(d, target, XdndDrop, static_cast<long>(source), 0,
-                                    CurrentTime, 0, 0);
+                send_client_message(d, target, XdndDrop, static_cast<long>(source), 0, CurrentTime,
+                                    0, 0);
                 phase = WaitFinished;
             } else if (ev.type == SelectionRequest) {
                 XSelectionRequestEvent& req = ev.xselectionrequest;
