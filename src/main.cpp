@@ -1,7 +1,6 @@
-// htc-trainer: with no arguments (or `gui [options]`) opens the window; with any other
-// subcommand it runs headless.
+// htc-trainer: without a command (`htc-trainer`, `htc-trainer --data-dir D`, `htc-trainer gui
+// [options]`) it opens the window; with a command it runs headless.
 #include <cstdio>
-#include <cstring>
 
 #include "cli/cli.h"
 #ifdef HTC_WITH_GUI
@@ -9,7 +8,7 @@
 #endif
 
 int main(int argc, char** argv) {
-    if (argc == 1 || std::strcmp(argv[1], "gui") == 0) {
+    if (htc::cli::opens_window(argc, argv)) {
 #ifdef HTC_WITH_GUI
         return htc::app::run_gui(argc, argv);
 #else

@@ -279,6 +279,7 @@ TEST_CASE("scripted retrain on DBpedia: progress, completed in history, CSV equa
               "screenshot retrain-files\n"
               "start_retrain\n"
               "wait_progress 120\n"
+              "wait_curve 30 120\n"
               "screenshot retrain-running\n"
               "wait_job completed 600\n"
               "frames 3\n"
@@ -322,6 +323,8 @@ TEST_CASE("scripted retrain on DBpedia: progress, completed in history, CSV equa
     const std::string id = jobs["started_job"];
     REQUIRE(id.size() == 36);
     CHECK(jobs["max_progress_seen"].get<double>() > 0);
+    // The linear engine's live curve (squared hinge loss per class trained so far).
+    CHECK(jobs["max_curve_points_seen"].get<std::size_t>() >= 30);
     REQUIRE(jobs["finished"].is_object());
     CHECK(jobs["finished"]["status"] == "completed");
     CHECK(jobs["finished"]["version"] == 1);
@@ -356,4 +359,37 @@ TEST_CASE("scripted retrain on DBpedia: progress, completed in history, CSV equa
     CHECK(a == b);
     CHECK(a.find(id) != std::string::npos);
     CHECK(a.find(fin2["id"].get<std::string>()) != std::string::npos);
+}
+
+TEST_CASE("SIGTERM closes the window gracefully: the running job is queued again",
+          "[gui-e2e][idle]") {
+    REQUIRE(have_display());
+    HTC_REQUIRE_SHARED(dbpedia, "data/dbpedia/dbpedia-classes-2500.csv");
+    htc::test::TempDir dir;
+    const fs::path ready = dir / "ready.json";
+    const fs::path script = dir / "term.script";
+    // fastText trains DBpedia for several seconds: long enough to be stopped mid-run.
+    write(script, "tab retrain\ndrop " + dbpedia +
+                      "\nset text_col 1\nset label_cols 2,3,4\nreinspect\nwait_files 1 60\n"
+                      "set engine fasttext\nstart_retrain\nwait_progress 120\ndump " +
+                      ready.string() + "\n");
+    Child app(app_args(dir, script, HTC_SCREENSHOT_DIR));
+    REQUIRE(app.pid != 0);
+    REQUIRE(wait_for_file(ready, 120));
+    json s = read_json(ready);
+    const std::string id = s["jobs"]["started_job"];
+    REQUIRE(id.size() == 36);
+    REQUIRE_FALSE(s["jobs"]["finished"].is_object());  // still running
+    ::kill(app.pid, SIGTERM);
+    CHECK(app.wait(60) == 128 + SIGTERM);
+    // The window saved its settings and put the job back in the queue.
+    CHECK(fs::exists(dir / "data" / "gui-settings.json"));
+    const fs::path out = dir / "job.json";
+    Child job({"/bin/sh", "-c",
+               "'" + htc::test::binary() + "' --json --data-dir '" + (dir / "data").string() +
+                   "' job " + id + " > '" + out.string() + "'"});
+    REQUIRE(job.wait(60) == 0);
+    json rec = read_json(out);
+    CHECK(rec["status"] == "queued");
+    CHECK(rec["finished"].is_null());
 }

@@ -13,6 +13,7 @@
 #include <imgui_impl_opengl3.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +31,7 @@
 #include "app/run_queue.h"
 #include "app/screenshot.h"
 #include "app/settings.h"
+#include "app/stop_signals.h"
 #include "app/test_driver.h"
 #include "model/registry.h"
 #include "ui/ui.h"
@@ -149,11 +151,14 @@ double monotonic_seconds() {
 }  // namespace
 
 int run_gui(int argc, char** argv) {
-    // argv may be: htc-trainer [gui] [options]
+    // argv may be: htc-trainer [options] [gui] [options]
     std::vector<std::string> args;
     for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
-    if (!args.empty() && args.front() == "gui") args.erase(args.begin());
+    if (auto it = std::find(args.begin(), args.end(), "gui"); it != args.end()) args.erase(it);
 
+    // Before any thread starts, so that every thread inherits the blocked SIGINT/SIGTERM and
+    // only StopSignals' thread takes them.
+    StopSignals::block();
     GuiOptions opt;
     CLI::App cli{"HTC Trainer window", "htc-trainer gui"};
     cli.add_option("--data-dir", opt.data_dir,
@@ -222,6 +227,7 @@ int run_gui(int argc, char** argv) {
 
     LoopSignals signals;
     g_signals = &signals;
+    auto stop_signals = std::make_unique<StopSignals>([] { glfwPostEmptyEvent(); });
     install_activity_callbacks(window);
     glfwSetDropCallback(window, on_drop);
 
@@ -285,6 +291,11 @@ int run_gui(int argc, char** argv) {
             glfwWaitEventsTimeout(wait);
         } else {
             glfwPollEvents();
+        }
+        if (stop_signals->requested()) {
+            glfwSetWindowShouldClose(window, GLFW_TRUE);
+            exit_code = 128 + stop_signals->signal_number();
+            break;
         }
         if (signals.input) {
             signals.input = false;
@@ -375,6 +386,7 @@ int run_gui(int argc, char** argv) {
     jobs.shutdown();
     controller.shutdown();
     ui_queue.set_wake({});
+    stop_signals.reset();
     g_signals = nullptr;
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();

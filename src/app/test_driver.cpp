@@ -218,6 +218,16 @@ bool TestDriver::run(const Command& cmd, double now) {
                      !jobs_.started_job_id().empty());
         return wait_until(seen, timeout_of(cmd, 0, 120), "progress of the started job");
     }
+    if (cmd.name == "wait_curve") {
+        // N points of the started job's live curve, or its end (a fast job may finish first).
+        const auto& live = jobs_.live_job();
+        std::size_t want = a.empty() ? 1 : static_cast<std::size_t>(std::stoul(a[0]));
+        if (live && live->id == jobs_.started_job_id())
+            max_curve_points_seen_ = std::max(max_curve_points_seen_, live->curve.size());
+        bool ended = jobs_.last_finished() && jobs_.last_finished()->id == jobs_.started_job_id();
+        return wait_until(max_curve_points_seen_ >= want || ended, timeout_of(cmd, 1, 120),
+                          "curve points of the started job");
+    }
     if (cmd.name == "wait_job") {
         std::string want = a.empty() ? "completed" : a[0];
         const auto& fin = jobs_.last_finished();
@@ -401,6 +411,7 @@ json TestDriver::state() const {
             {"jobs",
              {{"started_job", jobs_.started_job_id()},
               {"max_progress_seen", max_progress_seen_},
+              {"max_curve_points_seen", max_curve_points_seen_},
               {"live", live},
               {"finished", finished},
               {"queue_length", jobs_.queue_length()},

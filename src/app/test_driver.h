@@ -16,6 +16,7 @@
 //   wait_uploads N [SECONDS]             N documents in Document Upload
 //   start_retrain                        the Start Retrain button; waits until it is queued
 //   wait_progress [SECONDS]              the started job reports progress above 0
+//   wait_curve N [SECONDS]               the started job's live curve has N points (or it ended)
 //   wait_job STATUS [SECONDS]            the started job reaches STATUS
 //   wait_history N [SECONDS]             the history table shows at least N rows
 //   filter STATUS|all [SEARCH]           the status filter and search field of the history
@@ -83,6 +84,7 @@ class TestDriver {
     std::string pending_screenshot_;
     bool screenshot_taken_ = false;
     double max_progress_seen_ = 0;
+    std::size_t max_curve_points_seen_ = 0;
     std::string previous_started_;
     std::vector<std::string> screenshots_;
     Controller& c_;

@@ -13,16 +13,13 @@ std::string resolve_data_dir(const std::string& flag_value) {
     return "./db";
 }
 
-int run_cli(int argc, char** argv) {
-    CLI::App app{
-        "HTC Trainer: keeps a hierarchical text classifier up to date from feedback files.\n"
-        "Run without arguments (or with 'gui') to open the window; give a command to work "
-        "headless.\n",
-        "htc-trainer"};
+namespace {
+
+// The whole command line: global options and every subcommand.
+void build_app(CLI::App& app, Globals& g, Action& action) {
     app.set_version_flag("--version", std::string("htc-trainer ") + HTC_VERSION);
     app.require_subcommand(1);
     app.fallthrough();
-    Globals g;
     app.add_option("--data-dir", g.data_dir,
                    "Data folder with models, job store and uploads (env HTC_DATA_DIR; default ./db)");
     app.add_flag("--json", g.json, "Machine-readable JSON on stdout");
@@ -36,9 +33,41 @@ int run_cli(int argc, char** argv) {
         "  htc-trainer rollback                          back to the previous version\n"
         "  htc-trainer submit data.csv --wait            run as a job (see: history)\n"
         "Run 'htc-trainer COMMAND --help' for the options of a command.");
-    Action action;
     add_model_commands(app, g, action);
     add_job_commands(app, g, action);
+}
+
+const char* const kDescription =
+    "HTC Trainer: keeps a hierarchical text classifier up to date from feedback files.\n"
+    "Run without a command (or with 'gui') to open the window; give a command to work "
+    "headless.\n";
+
+}  // namespace
+
+bool is_command(const std::string& word) {
+    CLI::App app{kDescription, "htc-trainer"};
+    Globals g;
+    Action action;
+    build_app(app, g, action);
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+        if (sub->check_name(word)) return true;
+    return false;
+}
+
+bool opens_window(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "gui") return true;
+        if (a == "-h" || a == "--help" || a == "--version" || is_command(a)) return false;
+    }
+    return true;  // no command: options of the window (--data-dir, --scale ...) or none
+}
+
+int run_cli(int argc, char** argv) {
+    CLI::App app{kDescription, "htc-trainer"};
+    Globals g;
+    Action action;
+    build_app(app, g, action);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -28,6 +28,12 @@ void add_job_commands(CLI::App& app, Globals& g, Action& action);     // cmd_job
 // otherwise non-zero with a one-line reason on stderr.
 int run_cli(int argc, char** argv);
 
+// Whether `word` names a subcommand.
+bool is_command(const std::string& word);
+// Whether this command line opens the window: no subcommand in it (only options such as
+// --data-dir or --scale, or nothing), or the word `gui`. --help and --version stay headless.
+bool opens_window(int argc, char** argv);
+
 // Data folder resolution: flag, then HTC_DATA_DIR, then ./db.
 std::string resolve_data_dir(const std::string& flag_value);
 

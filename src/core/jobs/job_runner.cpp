@@ -245,6 +245,7 @@ void JobRunner::worker_loop() {
         }
         if (job) {
             execute(std::move(*job));
+            refresh_from_store();  // the counts the UI shows change now, not at the next poll
             continue;
         }
         if (store_ok && !queued && opts_.stop_when_queue_empty) break;
@@ -306,6 +307,7 @@ void JobRunner::execute(Job job) {
         }
     }
     changed(true);
+    refresh_from_store();  // the counts the UI shows include this run now
 
     std::string dir =
         opts_.upload_dir.empty() ? std::string() : (fs::path(opts_.upload_dir) / id).string();

@@ -149,13 +149,18 @@ void LinearEngine::train(const std::vector<std::string>& texts, const std::vecto
         throw std::invalid_argument("linear engine: C must be a positive number");
     silence_liblinear();
 
-    auto report = [&](double fraction, double eta, const std::string& message) {
+    auto report = [&](double fraction, double eta, const std::string& message,
+                      double loss = -1) {
         if (!progress) return;
         Progress p;
         p.stage = "train";
         p.fraction = fraction;
         p.eta_seconds = eta;
         p.message = message;
+        if (loss >= 0) {
+            p.metric = loss;
+            p.metric_name = "squared hinge loss";
+        }
         progress(p);
     };
     report(0.0, -1, "vectorizing " + std::to_string(texts.size()) + " documents");
@@ -207,12 +212,15 @@ void LinearEngine::train(const std::vector<std::string>& texts, const std::vecto
         std::vector<std::pair<std::int32_t, float>> w;  // (feature, weight)
         float bias = 0;
         std::uint64_t dense_nonzeros = 0;
+        double loss = -1;  // mean squared hinge loss on the training documents (< 0: none)
     };
     std::vector<ClassWeights> per_class(num_classes);
 
     std::mutex mu;
     std::condition_variable cv;
     int next_class = 0, done = 0;
+    double loss_sum = 0;
+    int loss_count = 0;
     bool stop = false;
     std::exception_ptr error;
 
@@ -246,6 +254,17 @@ void LinearEngine::train(const std::vector<std::string>& texts, const std::vecto
             if (std::fabs(v) >= threshold) out.w.push_back({f, static_cast<float>(v)});
         }
         out.bias = static_cast<float>(sign * m->w[n_features] * prob.bias);
+        // The live curve: mean over the classes trained so far of this loss, the quantity
+        // the solver minimises besides the regulariser (the bias node is part of x).
+        double loss = 0;
+        for (int i = 0; i < n_docs; ++i) {
+            double margin = 0;
+            for (const feature_node* n = x[i]; n->index != -1; ++n)
+                margin += m->w[n->index - 1] * n->value;
+            double slack = 1.0 - y[i] * sign * margin;
+            if (slack > 0) loss += slack * slack;
+        }
+        out.loss = loss / n_docs;
         free_and_destroy_model(&m);
     };
 
@@ -269,6 +288,10 @@ void LinearEngine::train(const std::vector<std::string>& texts, const std::vecto
             }
             std::lock_guard<std::mutex> lock(mu);
             ++done;
+            if (per_class[c].loss >= 0) {
+                loss_sum += per_class[c].loss;
+                ++loss_count;
+            }
             cv.notify_all();
         }
     };
@@ -301,9 +324,11 @@ void LinearEngine::train(const std::vector<std::string>& texts, const std::vecto
                 double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
                 double eta = elapsed / done * (num_classes - done);
                 int d = done;
+                double loss = loss_count > 0 ? loss_sum / loss_count : -1;
                 lock.unlock();
                 report(double(d) / num_classes, eta,
-                       std::to_string(d) + " of " + std::to_string(num_classes) + " classes");
+                       std::to_string(d) + " of " + std::to_string(num_classes) + " classes",
+                       loss);
                 lock.lock();
             }
         }
