@@ -43,8 +43,8 @@ StopSignals::StopSignals(std::function<void()> wake) : wake_(std::move(wake)) {
             }
             signal_.store(sig);
             static const char msg[] =
-                "htc-trainer: stopping (the running job is queued again; a second Ctrl-C exits "
-                "at once)\n";
+                "htc-trainer: closing the window (a running job goes back to the queue; a second "
+                "Ctrl-C exits at once)\n";
             (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);
             if (wake_) wake_();
         }
