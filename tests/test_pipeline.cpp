@@ -192,3 +192,61 @@ TEST_CASE("WOS, BBC and PDF folders train models", "[pipeline][data]") {
         CHECK(model->taxonomy.path_of_class(0).segments[0] == "humanities");
     }
 }
+
+TEST_CASE("promotion needs a comparison: empty validation or fewer classes stay inactive",
+          "[pipeline]") {
+    test::TempDir data;
+    Registry reg(data.str());
+    auto first = retrain(reg, options_for({sample_dir()}));
+    REQUIRE(reg.active() == 1);
+    REQUIRE(first.num_classes == 12);
+
+    SECTION("no validation documents") {
+        auto o = options_for({sample_dir()});
+        o.validation_fraction = 0.0;
+        auto r = retrain(reg, o);
+        CHECK(r.validation_examples == 0);
+        CHECK_FALSE(r.promoted);
+        CHECK_THAT(r.promotion_reason, Catch::StartsWith("not promoted: the validation split is empty"));
+        CHECK(reg.active() == 1);
+        o.promote = PromotePolicy::Always;
+        auto forced = retrain(reg, o);
+        CHECK(forced.promoted);
+        CHECK(reg.active() == forced.version);
+    }
+    SECTION("a fresh corpus with fewer classes") {
+        test::TempDir in;
+        std::ofstream out(in / "two.csv");
+        out << "text,label\n";
+        for (int i = 0; i < 10; ++i)
+            out << "the telescope observed comet number " << i << " near the planet,Science/Astronomy\n"
+                << "the violinist played sonata number " << i << " with the quartet,Arts/Music\n";
+        out.close();
+        auto o = options_for({(in / "two.csv").string()});
+        o.extend_corpus = false;
+        auto r = retrain(reg, o);
+        CHECK(r.num_classes == 2);
+        CHECK_FALSE(r.promoted);
+        CHECK_THAT(r.promotion_reason,
+                   Catch::StartsWith("not promoted: the new model lacks 12 of the 12 classes of v1"));
+        CHECK(reg.active() == 1);
+    }
+}
+
+TEST_CASE("a retrain that finds nothing names each file and why", "[pipeline]") {
+    test::TempDir data, in;
+    Registry reg(data.str());
+    std::ofstream(in / "blank.txt") << "\n\n   \n";
+    std::ofstream(in / "nolabel.csv") << "text\nalpha beta\n";
+    fs::create_directories(in / "empty-folder");
+    try {
+        retrain(reg, options_for({(in / "blank.txt").string(), (in / "nolabel.csv").string()}));
+        FAIL("retrain should refuse files without labelled records");
+    } catch (const std::runtime_error& e) {
+        const std::string msg = e.what();
+        CHECK_THAT(msg, Catch::StartsWith("no labelled documents"));
+        CHECK_THAT(msg, Catch::Contains((in / "blank.txt").string() + ":"));
+        CHECK_THAT(msg, Catch::Contains((in / "nolabel.csv").string() + ": "));
+    }
+    CHECK_FALSE(reg.active().has_value());
+}

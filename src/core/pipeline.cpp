@@ -231,6 +231,16 @@ nlohmann::json EvaluateResult::to_json() const {
     return {{"files", file_reports_json(files)}, {"version", version}, {"metrics", metrics.to_json()}};
 }
 
+namespace {
+// Classes of `before` that `after` does not have.
+int classes_missing_from(const Taxonomy& before, const Taxonomy& after) {
+    int missing = 0;
+    for (int c = 0; c < before.num_classes(); ++c)
+        if (after.find_class(before.path_of_class(c)) < 0) ++missing;
+    return missing;
+}
+}  // namespace
+
 RetrainResult retrain(const Registry& registry, const RetrainOptions& opts,
                       const ProgressFn& progress, const std::atomic<bool>* cancel) {
     RetrainResult r;
@@ -262,9 +272,26 @@ RetrainResult retrain(const Registry& registry, const RetrainOptions& opts,
         std::string why = records == 0 ? "no records found in the given files"
                                        : "no labelled documents (" + std::to_string(records) +
                                              " record(s) read, none with a usable label)";
-        // Name the files that were refused: that is usually the reason.
-        for (const auto& f : r.files)
-            if (!f.ok()) why += "; " + f.error;
+        // Name the files that were refused or gave nothing: that is usually the reason.
+        std::size_t named = 0;
+        for (const auto& f : r.files) {
+            if (named == 5) {
+                why += "; ...";
+                break;
+            }
+            if (!f.ok()) {
+                why += "; " + f.error;
+                ++named;
+            } else if (f.records == 0 || f.labelled == 0) {
+                std::string detail = !f.warnings.empty()      ? f.warnings.front()
+                                     : !f.skipped.empty()     ? f.skipped.front().reason
+                                     : f.records == 0         ? "no records"
+                                                              : "no record has a label";
+                // Reader warnings already start with the file's name.
+                why += "; " + (detail.rfind(f.path, 0) == 0 ? detail : f.path + ": " + detail);
+                ++named;
+            }
+        }
         throw std::runtime_error(why);
     }
     std::vector<Example> corpus;
@@ -399,6 +426,20 @@ RetrainResult retrain(const Registry& registry, const RetrainOptions& opts,
     } else if (!previous) {
         promote = true;
         r.promotion_reason = "promoted: first model";
+    } else if (r.validation_examples == 0) {
+        // Nothing to compare on: "not worse" cannot be shown, so the active model stays.
+        r.promotion_reason = "not promoted: the validation split is empty (--validation is 0, or "
+                             "no class has 2 or more documents), so the new model cannot be "
+                             "compared with " + version_name(r.previous_version) +
+                             "; use --promote always to activate it anyway";
+    } else if (int dropped = classes_missing_from(previous->taxonomy, tax); dropped > 0) {
+        // Scoring the active model on a split without its other classes would flatter the new
+        // one: a model that knows fewer classes replaces the active one only when asked to.
+        r.promotion_reason = "not promoted: the new model lacks " + std::to_string(dropped) +
+                             " of the " + std::to_string(previous->taxonomy.num_classes()) +
+                             " classes of " + version_name(r.previous_version) +
+                             " (trained with --fresh on fewer labels?); use --promote always to "
+                             "activate it anyway";
     } else {
         promote = true;
         r.promotion_reason = "promoted: not worse than " + version_name(r.previous_version);

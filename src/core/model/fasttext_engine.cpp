@@ -1,7 +1,12 @@
 #include "model/fasttext_engine.h"
 
 #include <fasttext/fasttext.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
 
 #include <algorithm>
 #include <atomic>
@@ -126,6 +131,25 @@ std::string unique_temp_path(const fs::path& dir, const std::string& stem) {
         .string();
 }
 
+// A process killed during training (kill -9, power loss) cannot remove its training file.
+// Such files hold corpus text, so the next training removes those whose process is gone.
+void remove_orphaned_training_files(const fs::path& dir, const std::string& stem) {
+    std::error_code ec;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.rfind(stem, 0) != 0) continue;
+        const std::string rest = name.substr(stem.size());
+        const auto dash = rest.find('-');
+        if (dash == std::string::npos || dash == 0) continue;
+        if (rest.find_first_not_of("0123456789") != dash) continue;
+        const long pid = std::strtol(rest.substr(0, dash).c_str(), nullptr, 10);
+        if (pid <= 0 || pid == ::getpid()) continue;
+        if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM) continue;  // still alive
+        std::error_code rm;
+        fs::remove(it->path(), rm);
+    }
+}
+
 std::string slurp_binary(const std::string& path, const char* what) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error(std::string("cannot open ") + what + " " + path);
@@ -209,9 +233,17 @@ void FastTextEngine::train(const std::vector<std::string>& texts, const std::vec
 
     // Training input: "__label__<class id> text" per line (class ids, never label text).
     TempFile input;
-    input.path = unique_temp_path(fs::temp_directory_path(), "htc-fasttext-train-");
+    static const std::string kTrainStem = "htc-fasttext-train-";
+    remove_orphaned_training_files(fs::temp_directory_path(), kTrainStem);
+    input.path = unique_temp_path(fs::temp_directory_path(), kTrainStem);
     DistinctCounter bigrams;
     {
+        // Readable by this user only: the file holds the corpus text.
+        const int fd = ::open(input.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+            throw std::runtime_error("cannot create fastText training file " + input.path + ": " +
+                                     std::strerror(errno));
+        ::close(fd);
         std::ofstream out(input.path, std::ios::binary | std::ios::trunc);
         if (!out) throw std::runtime_error("cannot write fastText training file " + input.path);
         std::string line;
@@ -261,6 +293,7 @@ void FastTextEngine::train(const std::vector<std::string>& texts, const std::vec
     const auto start = Clock::now();
     std::thread runner([&] {
         try {
+            // fastText passes its loss here too, but publishes it only when training ends.
             model->train(args, [&](float p, float, double, double, int64_t) {
                 float prev = fraction.load(std::memory_order_relaxed);
                 while (p > prev && !fraction.compare_exchange_weak(prev, p)) {
