@@ -285,3 +285,21 @@ TEST_CASE("CLI: Ctrl-C requeues, kill -9 interrupts, a restart completes the job
     CHECK(htc::Registry(data).active() == 1);
     CHECK(store.integrity_check() == "ok");
 }
+
+TEST_CASE("CLI: a failed job names the user's file, not its stored copy", "[jobs][cli]") {
+    htc::test::TempDir tmp;
+    const fs::path data = tmp / "data";
+    write_all(tmp / "in" / "broken.json", std::string(300, '[') + std::string(300, ']'));
+    CliRun r = run(tmp, "--data-dir " + quoted(data.string()) + " -q submit --wait " +
+                            quoted((tmp / "in" / "broken.json").string()));
+    CHECK(r.code != 0);
+    CliRun h = run(tmp, "--data-dir " + quoted(data.string()) + " --json history");
+    REQUIRE(h.code == 0);
+    CHECK(h.out.find("Failed at stage parse") != std::string::npos);
+    CHECK(h.out.find("broken.json: nested too deeply") != std::string::npos);
+    // Only the job's parameters mention the stored copy; what the user reads does not.
+    auto rec = nlohmann::json::parse(h.out);
+    auto job = rec.is_array() ? rec.at(0) : rec.at("jobs").at(0);
+    CHECK(job.value("details", "").find("htc_uploads") == std::string::npos);
+    CHECK(job.value("error", "").find("htc_uploads") == std::string::npos);
+}

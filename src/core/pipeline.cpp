@@ -239,6 +239,33 @@ int classes_missing_from(const Taxonomy& before, const Taxonomy& after) {
         if (after.find_class(before.path_of_class(c)) < 0) ++missing;
     return missing;
 }
+// Why a retrain has nothing to train on, naming the files that were refused or gave nothing.
+std::string nothing_to_train(const std::vector<FileReport>& files, std::size_t records) {
+    std::string why = records == 0 ? "no records found in the given files"
+                                   : "no labelled documents (" + std::to_string(records) +
+                                         " record(s) read, none with a usable label)";
+    // Name the files that were refused or gave nothing: that is usually the reason.
+    std::size_t named = 0;
+    for (const auto& f : files) {
+        if (named == 5) {
+            why += "; ...";
+            break;
+        }
+        if (!f.ok()) {
+            why += "; " + f.error;
+            ++named;
+        } else if (f.records == 0 || f.labelled == 0) {
+            std::string detail = !f.warnings.empty()      ? f.warnings.front()
+                                 : !f.skipped.empty()     ? f.skipped.front().reason
+                                 : f.records == 0         ? "no records"
+                                                          : "no record has a label";
+            // Reader warnings already start with the file's name.
+            why += "; " + (detail.rfind(f.path, 0) == 0 ? detail : f.path + ": " + detail);
+            ++named;
+        }
+    }
+    return why;
+}
 }  // namespace
 
 RetrainResult retrain(const Registry& registry, const RetrainOptions& opts,
@@ -252,6 +279,7 @@ RetrainResult retrain(const Registry& registry, const RetrainOptions& opts,
     r.files = ingested.files;
     throw_if_cancelled(cancel);
     std::size_t records = ingested.records.size();
+    if (records == 0) throw std::runtime_error(nothing_to_train(r.files, 0));
     report(progress, "parse", kParseEnd, std::to_string(records) + " records read");
 
     // --- sanitize
@@ -268,32 +296,7 @@ RetrainResult retrain(const Registry& registry, const RetrainOptions& opts,
         r.previous_version = *previous_version;
         previous = registry.load(*previous_version);
     }
-    if (feedback.empty()) {
-        std::string why = records == 0 ? "no records found in the given files"
-                                       : "no labelled documents (" + std::to_string(records) +
-                                             " record(s) read, none with a usable label)";
-        // Name the files that were refused or gave nothing: that is usually the reason.
-        std::size_t named = 0;
-        for (const auto& f : r.files) {
-            if (named == 5) {
-                why += "; ...";
-                break;
-            }
-            if (!f.ok()) {
-                why += "; " + f.error;
-                ++named;
-            } else if (f.records == 0 || f.labelled == 0) {
-                std::string detail = !f.warnings.empty()      ? f.warnings.front()
-                                     : !f.skipped.empty()     ? f.skipped.front().reason
-                                     : f.records == 0         ? "no records"
-                                                              : "no record has a label";
-                // Reader warnings already start with the file's name.
-                why += "; " + (detail.rfind(f.path, 0) == 0 ? detail : f.path + ": " + detail);
-                ++named;
-            }
-        }
-        throw std::runtime_error(why);
-    }
+    if (feedback.empty()) throw std::runtime_error(nothing_to_train(r.files, records));
     std::vector<Example> corpus;
     if (opts.extend_corpus && previous_version) {
         auto path = (fs::path(registry.version_dir(*previous_version)) / "corpus.jsonl").string();

@@ -260,6 +260,25 @@ void JobRunner::worker_loop() {
     workers_done_.notify_all();
 }
 
+namespace {
+// Replaces each stored copy's path (<dir>/<stored name>) in a message with the file's original
+// name. Longer paths first, so that "a/b.csv" is not half-replaced by "a".
+std::string with_original_names(std::string msg, const std::vector<JobFile>& files,
+                                const std::string& dir) {
+    std::vector<std::pair<std::string, std::string>> names;
+    for (const auto& f : files)
+        if (f.accepted())
+            names.emplace_back((fs::path(dir) / f.stored_name).string(), f.original_name);
+    std::sort(names.begin(), names.end(),
+              [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+    for (const auto& [stored, original] : names)
+        for (auto at = msg.find(stored); at != std::string::npos;
+             at = msg.find(stored, at + original.size()))
+            msg.replace(at, stored.size(), original);
+    return msg;
+}
+}  // namespace
+
 std::vector<JobFile> JobRunner::verify_stored_files(const Job& job, const std::string& dir,
                                                     std::string& problem) const {
     std::vector<JobFile> files = job.files;
@@ -355,6 +374,8 @@ void JobRunner::execute(Job job) {
     } catch (const std::exception& e) {
         failure = e.what();
         if (failure.empty()) failure = "unknown error";
+        // The job read its files from the upload folder; the user knows them by their names.
+        if (!dir.empty()) failure = with_original_names(failure, run->job.files, dir);
     }
 
     Run::Reason reason;
