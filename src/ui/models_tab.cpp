@@ -118,7 +118,8 @@ void draw_versions(Frame& f) {
     ImGuiTableFlags flags = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg |
                             ImGuiTableFlags_ScrollY | ImGuiTableFlags_Resizable |
                             ImGuiTableFlags_SizingStretchProp;
-    float h = std::min(em * 12, ImGui::GetFrameHeightWithSpacing() * (models.size() + 1.6f));
+    const float row_h = ImGui::GetFrameHeight() + ImGui::GetStyle().CellPadding.y * 2;
+    float h = std::min(em * 12, row_h * (models.size() + 1));
     if (!ImGui::BeginTable("models", 10, flags, ImVec2(0, h))) return;
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableSetupColumn("Version", ImGuiTableColumnFlags_WidthFixed, em * 6.5f);
@@ -205,8 +206,10 @@ void draw_curve(const char* id, const nlohmann::json& pts, float w, float h) {
         return;
     }
     auto [lo, hi] = std::minmax_element(values.begin(), values.end());
-    std::string overlay = "first " + fmt3(values.front()) + ", last " + fmt3(values.back());
-    ImGui::PlotLines(id, values.data(), static_cast<int>(values.size()), 0, overlay.c_str(), *lo,
+    char overlay[96];
+    std::snprintf(overlay, sizeof overlay, "%zu points, first %.4g, last %.4g", values.size(),
+                  values.front(), values.back());
+    ImGui::PlotLines(id, values.data(), static_cast<int>(values.size()), 0, overlay, *lo,
                      *hi, ImVec2(w, h));
 }
 
@@ -251,8 +254,7 @@ void draw_compare(Frame& f) {
                             ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_ScrollY;
     // Left: overall metrics and curves. Right: per-class F1 changes.
     ImGui::BeginGroup();
-    if (ImGui::BeginTable("cmp_metrics", 4, flags,
-                          ImVec2(col_w, ImGui::GetFrameHeight() * (cmp->metrics.size() + 1.3f)))) {
+    if (ImGui::BeginTable("cmp_metrics", 4, flags & ~ImGuiTableFlags_ScrollY, ImVec2(col_w, 0))) {
         ImGui::TableSetupColumn("Metric", ImGuiTableColumnFlags_WidthStretch, 2.0f);
         ImGui::TableSetupColumn(a.c_str());
         ImGui::TableSetupColumn(b.c_str());
@@ -376,7 +378,7 @@ void draw_schedule(Frame& f) {
         std::snprintf(f.state.daily_time, sizeof f.state.daily_time, "%s", s.daily_time.c_str());
     changed |= ImGui::Checkbox("Watch folder", &s.watch_enabled);
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - em * 12);
+    ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - em * 9.5f);
     if (ImGui::InputTextWithHint("##watch", "folder where feedback files land", f.state.watch_folder,
                                  sizeof f.state.watch_folder)) {
         s.watch_folder = f.state.watch_folder;
@@ -411,7 +413,9 @@ void draw_schedule(Frame& f) {
                         (s.auto_sync ? "after " + std::to_string(s.auto_sync_after) + " corrections"
                                      : "off") +
                         (s.last_daily_run.empty() ? "" : "; last daily check " + s.last_daily_run) + ".";
+    ImGui::PushTextWrapPos(0);
     text_dim(state);
+    ImGui::PopTextWrapPos();
     if (changed) c.update_schedule(s);
 }
 
@@ -420,6 +424,11 @@ void draw_confirmations(Frame& f) {
     UiState& st = f.state;
     if (st.confirm_rollback) ImGui::OpenPopup("Roll back?");
     if (ImGui::BeginPopupModal("Roll back?", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+        if (!st.confirm_rollback) {  // answered elsewhere (the test driver)
+            ImGui::CloseCurrentPopup();
+            ImGui::EndPopup();
+            return;
+        }
         auto active = c.active_version();
         std::string q = "Make v" + std::to_string(st.confirm_rollback) + " the active model" +
                         (active ? " instead of v" + std::to_string(*active) : std::string()) +
@@ -440,6 +449,11 @@ void draw_confirmations(Frame& f) {
     }
     if (st.confirm_delete) ImGui::OpenPopup("Delete version?");
     if (ImGui::BeginPopupModal("Delete version?", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+        if (!st.confirm_delete) {
+            ImGui::CloseCurrentPopup();
+            ImGui::EndPopup();
+            return;
+        }
         std::string q = "Delete v" + std::to_string(st.confirm_delete) +
                         " and its files? This cannot be undone.";
         ImGui::TextUnformatted(q.c_str());
@@ -465,12 +479,18 @@ void draw_models_tab(Frame& f) {
     ImGui::Spacing();
     draw_versions(f);
     ImGui::Spacing();
-    draw_compare(f);
+    // Pinned test sets and the schedule side by side, then the comparison.
+    if (ImGui::BeginTable("##models_settings", 2, ImGuiTableFlags_SizingStretchSame)) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        draw_testsets(f);
+        ImGui::TableNextColumn();
+        draw_schedule(f);
+        ImGui::EndTable();
+    }
     ImGui::Spacing();
     ImGui::Separator();
-    draw_testsets(f);
-    ImGui::Spacing();
-    draw_schedule(f);
+    draw_compare(f);
     draw_confirmations(f);
     ImGui::EndChild();
 }

@@ -79,6 +79,7 @@ void draw_toolbar(Frame& f) {
     ImGui::SameLine();
     ImGui::SetNextItemWidth(em * 7);
     ImGui::SliderFloat("##threshold", &c.confidence_threshold, 0.0f, 1.0f, "%.2f");
+    ImGui::SameLine();
     help_marker("Rows whose lowest level confidence is below this are highlighted.");
 
     ImGui::SameLine(0, em * 1.5f);
@@ -100,6 +101,7 @@ void draw_toolbar(Frame& f) {
     ImGui::SameLine();
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted("corrections");
+    ImGui::SameLine();
     help_marker("Auto Sync queues a retrain with the corrections by itself once this many are "
                 "pending. Off by default.");
     if (changed) {
@@ -201,15 +203,17 @@ void draw_results(Frame& f) {
             ImGui::TableNextColumn();
             if (r.saving) {
                 text_dim("saving...");
-            } else if (!r.corrected.empty()) {
-                ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.09f, 0.40f, 0.20f, 1));
-                text_with_tooltip(r.corrected, "Saved as feedback: " + r.corrected);
-                ImGui::PopStyleColor();
-                ImGui::SameLine();
-            }
-            if (!r.saving && ImGui::SmallButton(r.corrected.empty() ? "Correct..." : "Edit")) {
-                f.state.picker_row = r.id;
-                f.state.open_picker_popup = true;
+            } else {
+                if (ImGui::SmallButton(r.corrected.empty() ? "Correct..." : "Edit")) {
+                    f.state.picker_row = r.id;
+                    f.state.open_picker_popup = true;
+                }
+                if (!r.corrected.empty()) {
+                    ImGui::SameLine();
+                    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.09f, 0.40f, 0.20f, 1));
+                    text_with_tooltip(r.corrected, "Saved as feedback: " + r.corrected);
+                    ImGui::PopStyleColor();
+                }
             }
             ImGui::PopID();
         }
