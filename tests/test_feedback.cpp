@@ -411,3 +411,59 @@ TEST_CASE("the daily time queues one retrain a day when corrections are pending"
     CHECK(sched.tick(1, std::time(nullptr)).empty());  // once a day
     CHECK(jobs.store->counts().queued == 1);
 }
+
+TEST_CASE("CLI: feedback add/list, testset pin/list, models compare, classify --format csv",
+          "[feedback][cli]") {
+    test::TempDir data;
+    const std::string db = "'" + (data / "db").string() + "'";
+    const std::string sample = "'" + (test::source_dir() / "assets" / "sample").string() + "'";
+    run_cli("--data-dir " + db + " -q retrain --engine linear " + sample);
+    // classify --format csv: a header and one row per document, with the model version.
+    write_all(data / "doc.txt", "A convex lens focuses parallel light; a prism splits white light.");
+    std::string csv = run_cli("--data-dir " + db + " classify --format csv '" +
+                              (data / "doc.txt").string() + "'");
+    CHECK(csv.rfind("document,predicted_path,confidence_per_level,top3,model_version\n", 0) == 0);
+    CHECK(csv.find(",Science/Physics/Optics,") != std::string::npos);
+    CHECK(csv.find(",v1\n") != std::string::npos);
+    // feedback add takes the predicted path from the active model.
+    std::string added = run_cli("--data-dir " + db + " --json feedback add --text "
+                                "'A convex lens focuses parallel light; a prism splits white "
+                                "light.' --label 'Science/Physics/Lenses'");
+    auto j = nlohmann::json::parse(added);
+    CHECK(j["pending"] == 1);
+    CHECK(j["added"][0]["predicted_path"] == "Science/Physics/Optics");
+    CHECK(j["added"][0]["model_version"] == 1);
+    auto list = nlohmann::json::parse(run_cli("--data-dir " + db + " --json feedback list"));
+    REQUIRE(list["feedback"].size() == 1);
+    CHECK(list["feedback"][0]["correct_path"] == "Science/Physics/Lenses");
+    // Retrain with it, then compare the two versions.
+    run_cli("--data-dir " + db + " -q feedback retrain --engine linear --force --wait");
+    CHECK(nlohmann::json::parse(run_cli("--data-dir " + db + " --json feedback list --pending"))
+              ["pending"] == 0);
+    auto cmp = nlohmann::json::parse(run_cli("--data-dir " + db + " --json models compare v1 v2"));
+    CHECK(cmp["a"] == 1);
+    CHECK(cmp["b"] == 2);
+    CHECK(cmp["metrics"].size() >= 6);
+    CHECK(cmp["classes"].size() > 0);
+    std::string text = run_cli("--data-dir " + db + " models compare v1 v2");
+    CHECK(text.find("hierarchical F1") != std::string::npos);
+    CHECK(text.find("Training curves:") != std::string::npos);
+    CHECK(run_cli("--data-dir " + db + " models").find("v2") != std::string::npos);
+    // testset pin stores a copy that every retrain scores on.
+    std::string pinned = run_cli("--data-dir " + db + " testset pin '" +
+                                 (test::source_dir() / "assets" / "sample" / "feedback.csv").string() + "'");
+    CHECK(pinned.find("pinned") != std::string::npos);
+    CHECK(run_cli("--data-dir " + db + " testset list").find("feedback.csv") != std::string::npos);
+    std::string out = run_cli("--data-dir " + db + " retrain --engine linear " + sample);
+    CHECK(out.find("Pinned test sets (1 file(s)") != std::string::npos);
+    // Every new command answers --help.
+    for (const char* cmd : {"feedback add", "feedback list", "feedback retrain", "testset pin",
+                            "testset list", "models compare", "schedule", "classify"})
+        CHECK(run_cli(std::string(cmd) + " --help").find("Usage") != std::string::npos);
+    // schedule: off by default, set and shown.
+    CHECK(run_cli("--data-dir " + db + " schedule").find("watched folder: off") != std::string::npos);
+    std::string sch = run_cli("--data-dir " + db + " schedule --watch '" + data.str() +
+                              "' --daily 03:30");
+    CHECK(sch.find("daily retrain:  at 03:30") != std::string::npos);
+    CHECK(sch.find("watched folder: " + data.str()) != std::string::npos);
+}
