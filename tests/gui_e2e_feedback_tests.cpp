@@ -93,7 +93,8 @@ TEST_CASE("Document Upload and Models: classify, correct 20, retrain, compare, r
                    "linear", (dir / "train.csv").string()});
     REQUIRE(train.wait(300) == 0);
 
-    const fs::path s1 = dir / "s1.json", s2 = dir / "s2.json", s3 = dir / "s3.json";
+    const fs::path s1 = dir / "s1.json", s2 = dir / "s2.json", s3 = dir / "s3.json",
+                   s4 = dir / "s4.json";
     const fs::path script = dir / "feedback.script";
     const std::string shots = HTC_SCREENSHOT_DIR;
     write_file(script,
@@ -141,6 +142,14 @@ TEST_CASE("Document Upload and Models: classify, correct 20, retrain, compare, r
                "wait_classified 300 120\n"
                "frames 2\n"
                "dump " + s3.string() + "\n"
+               // Auto Sync: two more corrections queue a retrain by themselves.
+               "autosync 2\n"
+               "correct_wrong 2\n"
+               "wait_feedback 22 60\n"
+               "wait_auto_sync 60\n"
+               "wait_job completed 600\n"
+               "wait_active v3 60\n"
+               "dump " + s4.string() + "\n"
                "quit\n");
     Process app({htc::test::binary(), "gui", "--data-dir", data.string(), "--test-script",
                  script.string(), "--screenshot-dir", shots, "--width", "1280", "--height", "820",
@@ -198,6 +207,13 @@ TEST_CASE("Document Upload and Models: classify, correct 20, retrain, compare, r
         if (it != corrected.end()) wrong_again += r["predicted"] != it->second;
     }
     CHECK(wrong_again == 20);
+    // Auto Sync queued the third version from the two new corrections.
+    json d = load_json(s4);
+    CHECK(d["active_version"] == 3);
+    CHECK(d["upload"]["pending_feedback"] == 0);
+    CHECK(d["upload"]["corrections_saved"] == 22);
+    CHECK(d["jobs"]["finished"]["version"] == 3);
+    CHECK(load_json(data / "schedule.json")["auto_sync"] == true);
     for (const char* shot : {"upload-results", "upload-label-picker", "upload-corrected",
                              "upload-after-retrain", "models-compare", "models-rollback-confirm",
                              "models-after-rollback"})

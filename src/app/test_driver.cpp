@@ -253,6 +253,20 @@ bool TestDriver::run(const Command& cmd, double now) {
             throw std::runtime_error("no retrain with corrections was queued (see the toasts)");
         return true;
     }
+    if (cmd.name == "autosync") {  // the Auto Sync checkbox and its count (0 = off)
+        jobs::ScheduleSettings sch = c_.schedule();
+        int n = a.empty() ? 0 : std::stoi(a[0]);
+        sch.auto_sync = n > 0;
+        if (n > 0) sch.auto_sync_after = n;
+        c_.update_schedule(sch);
+        previous_started_ = jobs_.started_job_id();
+        return true;
+    }
+    if (cmd.name == "wait_auto_sync") {
+        return wait_until(!jobs_.submitting() && !jobs_.started_job_id().empty() &&
+                              jobs_.started_job_id() != previous_started_,
+                          timeout_of(cmd, 0, 60), "Auto Sync to queue a retrain");
+    }
     // ---- Models ----
     if (cmd.name == "wait_active") {
         int v = a.empty() ? 1 : parse_version(a[0]);

@@ -22,6 +22,8 @@
 //   open_picker ROW / close_picker       the Correct... button of a row (0-based) / Cancel
 //   wait_feedback N [SECONDS]            N corrections saved as feedback
 //   retrain_corrections                  Retrain with corrections; waits until it is queued
+//   autosync N                           Auto Sync after N corrections (0 = off)
+//   wait_auto_sync [SECONDS]             Auto Sync queued a retrain (a new started job)
 //   wait_active V [SECONDS]              version V is the active model
 //   wait_models N [SECONDS]              Refresh on Models, until N versions are listed
 //   promote V                            a version's Promote button
