@@ -99,58 +99,70 @@ TEST_CASE("Document Upload and Models: classify, correct 20, retrain, compare, r
     const std::string shots = HTC_SCREENSHOT_DIR;
     write_file(script,
                "tab upload\n"
-               "drop " + (dir / "docs.csv").string() + "\n"
-               "wait_classified 300 120\n"
-               "threshold 0.5\n"
-               "frames 3\n"
-               "screenshot upload-results\n"
-               "open_picker 0\n"
-               "frames 4\n"
-               "screenshot upload-label-picker\n"
-               "close_picker\n"
-               "frames 2\n"
-               "correct_wrong 20\n"
-               "wait_feedback 20 60\n"
-               "frames 3\n"
-               "screenshot upload-corrected\n"
-               "dump " + s1.string() + "\n"
-               "retrain_corrections\n"
-               "wait_job completed 600\n"
-               "wait_active v2 60\n"
-               "reclassify\n"
-               "wait_classified 300 120\n"
-               "frames 3\n"
-               "screenshot upload-after-retrain\n"
-               "dump " + s2.string() + "\n"
-               "tab models\n"
-               "pin " + (dir / "gold.csv").string() + "\n"
-               "wait_pinned 1 60\n"
-               "wait_models 2 60\n"
-               "compare v1 v2\n"
-               "wait_compare 60\n"
-               "frames 3\n"
-               "screenshot models-compare\n"
-               "ask_rollback v1\n"
-               "frames 3\n"
-               "screenshot models-rollback-confirm\n"
-               "rollback v1\n"
-               "wait_active v1 60\n"
-               "frames 3\n"
-               "screenshot models-after-rollback\n"
-               "tab upload\n"
-               "reclassify\n"
-               "wait_classified 300 120\n"
-               "frames 2\n"
-               "dump " + s3.string() + "\n"
-               // Auto Sync: two more corrections queue a retrain by themselves.
-               "autosync 2\n"
-               "correct_wrong 2\n"
-               "wait_feedback 22 60\n"
-               "wait_auto_sync 60\n"
-               "wait_job completed 600\n"
-               "wait_active v3 60\n"
-               "dump " + s4.string() + "\n"
-               "quit\n");
+               "drop " +
+                   (dir / "docs.csv").string() +
+                   "\n"
+                   "wait_classified 300 120\n"
+                   "threshold 0.5\n"
+                   "frames 3\n"
+                   "screenshot upload-results\n"
+                   "open_picker 0\n"
+                   "frames 4\n"
+                   "screenshot upload-label-picker\n"
+                   "close_picker\n"
+                   "frames 2\n"
+                   "correct_wrong 20\n"
+                   "wait_feedback 20 60\n"
+                   "frames 3\n"
+                   "screenshot upload-corrected\n"
+                   "dump " +
+                   s1.string() +
+                   "\n"
+                   "retrain_corrections\n"
+                   "wait_job completed 600\n"
+                   "wait_active v2 60\n"
+                   "reclassify\n"
+                   "wait_classified 300 120\n"
+                   "frames 3\n"
+                   "screenshot upload-after-retrain\n"
+                   "dump " +
+                   s2.string() +
+                   "\n"
+                   "tab models\n"
+                   "pin " +
+                   (dir / "gold.csv").string() +
+                   "\n"
+                   "wait_pinned 1 60\n"
+                   "wait_models 2 60\n"
+                   "compare v1 v2\n"
+                   "wait_compare 60\n"
+                   "frames 3\n"
+                   "screenshot models-compare\n"
+                   "ask_rollback v1\n"
+                   "frames 3\n"
+                   "screenshot models-rollback-confirm\n"
+                   "rollback v1\n"
+                   "wait_active v1 60\n"
+                   "frames 3\n"
+                   "screenshot models-after-rollback\n"
+                   "tab upload\n"
+                   "reclassify\n"
+                   "wait_classified 300 120\n"
+                   "frames 2\n"
+                   "dump " +
+                   s3.string() +
+                   "\n"
+                   // Auto Sync: two more corrections queue a retrain by themselves.
+                   "autosync 2\n"
+                   "correct_wrong 2\n"
+                   "wait_feedback 22 60\n"
+                   "wait_auto_sync 60\n"
+                   "wait_job completed 600\n"
+                   "wait_active v3 60\n"
+                   "dump " +
+                   s4.string() +
+                   "\n"
+                   "quit\n");
     Process app({htc::test::binary(), "gui", "--data-dir", data.string(), "--test-script",
                  script.string(), "--screenshot-dir", shots, "--width", "1280", "--height", "820",
                  "--scale", "1"});
@@ -214,8 +226,8 @@ TEST_CASE("Document Upload and Models: classify, correct 20, retrain, compare, r
     CHECK(d["upload"]["corrections_saved"] == 22);
     CHECK(d["jobs"]["finished"]["version"] == 3);
     CHECK(load_json(data / "schedule.json")["auto_sync"] == true);
-    for (const char* shot : {"upload-results", "upload-label-picker", "upload-corrected",
-                             "upload-after-retrain", "models-compare", "models-rollback-confirm",
-                             "models-after-rollback"})
+    for (const char* shot :
+         {"upload-results", "upload-label-picker", "upload-corrected", "upload-after-retrain",
+          "models-compare", "models-rollback-confirm", "models-after-rollback"})
         CHECK(fs::exists(fs::path(shots) / (std::string(shot) + ".png")));
 }

@@ -201,7 +201,8 @@ TEST_CASE("correcting 20 wrong DBpedia predictions and retraining makes them rig
     CHECK(res["validation_examples"].get<int>() == reg.info(1)->data["validation"].get<int>());
     // Validation metrics did not drop (both models on the same split).
     double h_new = res["metrics"]["h_f1"], h_old = res["previous_metrics"]["h_f1"];
-    double leaf_new = res["metrics"]["leaf_accuracy"], leaf_old = res["previous_metrics"]["leaf_accuracy"];
+    double leaf_new = res["metrics"]["leaf_accuracy"],
+           leaf_old = res["previous_metrics"]["leaf_accuracy"];
     WARN("20 corrections: hierarchical F1 " << h_old << " -> " << h_new << ", leaf accuracy "
                                             << leaf_old << " -> " << leaf_new);
     CHECK(h_new >= h_old);
@@ -223,7 +224,8 @@ TEST_CASE("rollback changes what classify returns", "[feedback][rollback]") {
     write_all(data / "docs.csv", lines_of(dbpedia, 1201, 1400));
     auto q = [](const fs::path& p) { return "'" + p.string() + "'"; };
     run_cli("--data-dir " + q(db) + " -q retrain --engine linear " + q(data / "train.csv"));
-    std::string before = run_cli("--data-dir " + q(db) + " classify --format csv " + q(data / "docs.csv"));
+    std::string before =
+        run_cli("--data-dir " + q(db) + " classify --format csv " + q(data / "docs.csv"));
     // v2: the same documents relabelled by hand as corrections.
     FeedbackStore fb(db);
     auto docs = labelled_docs((data / "docs.csv").string());
@@ -238,12 +240,14 @@ TEST_CASE("rollback changes what classify returns", "[feedback][rollback]") {
         std::istringstream in(csv);
         std::string line;
         while (std::getline(in, line))
-            if (line.rfind(doc + ",", 0) == 0) return line.substr(doc.size() + 1, line.find(',', doc.size() + 1) - doc.size() - 1);
+            if (line.rfind(doc + ",", 0) == 0)
+                return line.substr(doc.size() + 1, line.find(',', doc.size() + 1) - doc.size() - 1);
         return std::string();
     };
     std::string doc1 = (data / "docs.csv").string() + ":1";
     run_cli("--data-dir " + q(db) + " -q feedback retrain --engine linear --force --wait");
-    std::string after = run_cli("--data-dir " + q(db) + " classify --format csv " + q(data / "docs.csv"));
+    std::string after =
+        run_cli("--data-dir " + q(db) + " classify --format csv " + q(data / "docs.csv"));
     CHECK(after.find(",v2\n") != std::string::npos);
     CHECK(predicted_for(after, doc1) == "Custom/Reviewed/Document");
     CHECK(predicted_for(before, doc1) != "Custom/Reviewed/Document");
@@ -251,7 +255,8 @@ TEST_CASE("rollback changes what classify returns", "[feedback][rollback]") {
     // Roll back: classify returns v1's answers again, byte for byte.
     std::string rb = run_cli("--data-dir " + q(db) + " rollback");
     CHECK(rb.find("v1 is now active") != std::string::npos);
-    std::string again = run_cli("--data-dir " + q(db) + " classify --format csv " + q(data / "docs.csv"));
+    std::string again =
+        run_cli("--data-dir " + q(db) + " classify --format csv " + q(data / "docs.csv"));
     CHECK(again == before);
     CHECK(again != after);
 }
@@ -419,14 +424,16 @@ TEST_CASE("CLI: feedback add/list, testset pin/list, models compare, classify --
     const std::string sample = "'" + (test::source_dir() / "assets" / "sample").string() + "'";
     run_cli("--data-dir " + db + " -q retrain --engine linear " + sample);
     // classify --format csv: a header and one row per document, with the model version.
-    write_all(data / "doc.txt", "A convex lens focuses parallel light; a prism splits white light.");
+    write_all(data / "doc.txt",
+              "A convex lens focuses parallel light; a prism splits white light.");
     std::string csv = run_cli("--data-dir " + db + " classify --format csv '" +
                               (data / "doc.txt").string() + "'");
     CHECK(csv.rfind("document,predicted_path,confidence_per_level,top3,model_version\n", 0) == 0);
     CHECK(csv.find(",Science/Physics/Optics,") != std::string::npos);
     CHECK(csv.find(",v1\n") != std::string::npos);
     // feedback add takes the predicted path from the active model.
-    std::string added = run_cli("--data-dir " + db + " --json feedback add --text "
+    std::string added = run_cli("--data-dir " + db +
+                                " --json feedback add --text "
                                 "'A convex lens focuses parallel light; a prism splits white "
                                 "light.' --label 'Science/Physics/Lenses'");
     auto j = nlohmann::json::parse(added);
@@ -438,8 +445,8 @@ TEST_CASE("CLI: feedback add/list, testset pin/list, models compare, classify --
     CHECK(list["feedback"][0]["correct_path"] == "Science/Physics/Lenses");
     // Retrain with it, then compare the two versions.
     run_cli("--data-dir " + db + " -q feedback retrain --engine linear --force --wait");
-    CHECK(nlohmann::json::parse(run_cli("--data-dir " + db + " --json feedback list --pending"))
-              ["pending"] == 0);
+    CHECK(nlohmann::json::parse(
+              run_cli("--data-dir " + db + " --json feedback list --pending"))["pending"] == 0);
     auto cmp = nlohmann::json::parse(run_cli("--data-dir " + db + " --json models compare v1 v2"));
     CHECK(cmp["a"] == 1);
     CHECK(cmp["b"] == 2);
@@ -450,8 +457,9 @@ TEST_CASE("CLI: feedback add/list, testset pin/list, models compare, classify --
     CHECK(text.find("Training curves:") != std::string::npos);
     CHECK(run_cli("--data-dir " + db + " models").find("v2") != std::string::npos);
     // testset pin stores a copy that every retrain scores on.
-    std::string pinned = run_cli("--data-dir " + db + " testset pin '" +
-                                 (test::source_dir() / "assets" / "sample" / "feedback.csv").string() + "'");
+    std::string pinned =
+        run_cli("--data-dir " + db + " testset pin '" +
+                (test::source_dir() / "assets" / "sample" / "feedback.csv").string() + "'");
     CHECK(pinned.find("pinned") != std::string::npos);
     CHECK(run_cli("--data-dir " + db + " testset list").find("feedback.csv") != std::string::npos);
     std::string out = run_cli("--data-dir " + db + " retrain --engine linear " + sample);
@@ -461,9 +469,10 @@ TEST_CASE("CLI: feedback add/list, testset pin/list, models compare, classify --
                             "testset list", "models compare", "schedule", "classify"})
         CHECK(run_cli(std::string(cmd) + " --help").find("Usage") != std::string::npos);
     // schedule: off by default, set and shown.
-    CHECK(run_cli("--data-dir " + db + " schedule").find("watched folder: off") != std::string::npos);
-    std::string sch = run_cli("--data-dir " + db + " schedule --watch '" + data.str() +
-                              "' --daily 03:30");
+    CHECK(run_cli("--data-dir " + db + " schedule").find("watched folder: off") !=
+          std::string::npos);
+    std::string sch =
+        run_cli("--data-dir " + db + " schedule --watch '" + data.str() + "' --daily 03:30");
     CHECK(sch.find("daily retrain:  at 03:30") != std::string::npos);
     CHECK(sch.find("watched folder: " + data.str()) != std::string::npos);
 }

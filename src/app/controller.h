@@ -60,14 +60,14 @@ struct RetrainEntry {
 // One classified document (a file, or one record of a CSV/JSON file) on Document Upload.
 struct UploadResult {
     std::uint64_t id = 0;
-    std::uint64_t doc_id = 0;  // the UploadDoc it came from
-    std::string document;      // "report.pdf", "rows.csv:12"
-    std::string text;          // the text as read (what a correction stores)
-    std::string snippet;       // the start of the text, one line
-    std::string file_label;    // the label the file itself carries ("" when none)
-    std::string predicted;     // the predicted path
-    std::vector<double> confidence;                         // per level
-    std::vector<std::pair<std::string, double>> top;        // the best 3 classes
+    std::uint64_t doc_id = 0;        // the UploadDoc it came from
+    std::string document;            // "report.pdf", "rows.csv:12"
+    std::string text;                // the text as read (what a correction stores)
+    std::string snippet;             // the start of the text, one line
+    std::string file_label;          // the label the file itself carries ("" when none)
+    std::string predicted;           // the predicted path
+    std::vector<double> confidence;  // per level
+    std::vector<std::pair<std::string, double>> top;  // the best 3 classes
     int model_version = 0;
     std::string corrected;  // the saved correction ("" = none)
     bool saving = false;    // a correction is being written
@@ -165,7 +165,7 @@ class Controller {
     std::size_t corrections_saved() const { return corrections_saved_; }
     void refresh_feedback_count();
     float confidence_threshold = 0.5f;  // rows whose lowest level confidence is below it stand out
-    void export_predictions();  // <data>/exports/htc-predictions-YYYY-MM-DD-HHMMSS.csv
+    void export_predictions();          // <data>/exports/htc-predictions-YYYY-MM-DD-HHMMSS.csv
     const std::string& last_predictions_export() const { return predictions_export_; }
     // Called when Auto Sync is due (the jobs side queues a retrain with the corrections).
     void set_auto_sync_handler(std::function<void()> fn) { auto_sync_ = std::move(fn); }
@@ -271,7 +271,8 @@ class Controller {
     std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
     Worker io_;     // drops and file counts
     Worker query_;  // registry and history reads
-    Worker classify_;  // classification of uploaded documents (holds the loaded model)
+    // Classification of uploaded documents (holds the loaded model).
+    Worker classify_;
 };
 
 }  // namespace htc::app

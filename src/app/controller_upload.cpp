@@ -51,8 +51,8 @@ std::string one_line(const std::string& text, std::size_t max_chars) {
 std::string csv_cell(const std::string& raw) {
     std::string s = raw;
     // A cell a spreadsheet would read as a formula is shown as text.
-    if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-                       s[0] == '\r'))
+    if (!s.empty() &&
+        (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
         s = "'" + s;
     if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
     std::string out = "\"";
@@ -140,8 +140,9 @@ void Controller::classify_uploads(bool again) {
                 doc->status.records = rows.size();
                 // Replace this document's rows in place (keeping corrections already made).
                 std::vector<UploadResult> old;
-                auto first = std::find_if(results_.begin(), results_.end(),
-                                          [&](const UploadResult& r) { return r.doc_id == doc_id; });
+                auto first =
+                    std::find_if(results_.begin(), results_.end(),
+                                 [&](const UploadResult& r) { return r.doc_id == doc_id; });
                 std::size_t at = static_cast<std::size_t>(first - results_.begin());
                 for (auto it = results_.begin(); it != results_.end();) {
                     if (it->doc_id == doc_id) {
@@ -156,10 +157,9 @@ void Controller::classify_uploads(bool again) {
                     for (const auto& o : old)
                         if (o.text == r.text && !o.corrected.empty()) r.corrected = o.corrected;
                 }
-                results_.insert(results_.begin() + static_cast<std::ptrdiff_t>(
-                                                       std::min(at, results_.size())),
-                                std::make_move_iterator(rows.begin()),
-                                std::make_move_iterator(rows.end()));
+                results_.insert(
+                    results_.begin() + static_cast<std::ptrdiff_t>(std::min(at, results_.size())),
+                    std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()));
             });
         });
     }
@@ -210,8 +210,8 @@ void Controller::correct(std::uint64_t result_id, const std::string& path) {
             }
             ++corrections_saved_;
             pending_feedback_ = pending;
-            if (schedule_.auto_sync && pending_feedback_ >=
-                                           static_cast<std::size_t>(schedule_.auto_sync_after) &&
+            if (schedule_.auto_sync &&
+                pending_feedback_ >= static_cast<std::size_t>(schedule_.auto_sync_after) &&
                 auto_sync_) {
                 toast(ToastKind::Info, "Auto Sync: " + std::to_string(pending_feedback_) +
                                            " corrections pending, retraining with them");
@@ -244,7 +244,8 @@ void Controller::refresh_feedback_count() {
 void Controller::export_predictions() {
     if (results_.empty()) return;
     std::string csv = "\xEF\xBB\xBF";
-    csv += "Document,Predicted path,Confidence per level,Top 3,Model version,Corrected path,Text\r\n";
+    csv +=
+        "Document,Predicted path,Confidence per level,Top 3,Model version,Corrected path,Text\r\n";
     for (const auto& r : results_) {
         std::string conf, top;
         for (std::size_t i = 0; i < r.confidence.size(); ++i)
@@ -326,7 +327,8 @@ void Controller::promote_version(int version) {
     query_.submit([this, alive, version] {
         std::string ok, error;
         try {
-            if (!registry_.info(version)) throw std::runtime_error("no version v" + std::to_string(version));
+            if (!registry_.info(version))
+                throw std::runtime_error("no version v" + std::to_string(version));
             registry_.set_active(version, "promoted by hand");
             ok = version_name(version) + " is now active";
         } catch (const std::exception& e) {
@@ -345,9 +347,10 @@ void Controller::rollback_to(int version) {
         std::string ok, error;
         try {
             auto cur = registry_.active();
-            if (!registry_.info(version)) throw std::runtime_error("no version v" + std::to_string(version));
-            registry_.set_active(version, "rolled back from " +
-                                              (cur ? version_name(*cur) : std::string("none")));
+            if (!registry_.info(version))
+                throw std::runtime_error("no version v" + std::to_string(version));
+            registry_.set_active(
+                version, "rolled back from " + (cur ? version_name(*cur) : std::string("none")));
             ok = "Rolled back: " + version_name(version) + " is now active" +
                  (cur ? " (was " + version_name(*cur) + ")" : "");
         } catch (const std::exception& e) {

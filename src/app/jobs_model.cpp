@@ -5,19 +5,19 @@
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
+#include <filesystem>
 #include <mutex>
 #include <thread>
-#include <filesystem>
 
 #include "app/controller.h"
 #include "app/format.h"
+#include "feedback/corrections_job.h"
 #include "jobs/config.h"
 #include "jobs/history_export.h"
 #include "jobs/job_runner.h"
 #include "jobs/job_store.h"
 #include "jobs/retrain_job.h"
 #include "jobs/schedule.h"
-#include "feedback/corrections_job.h"
 #include "jobs/upload_store.h"
 #include "pipeline.h"
 #include "text/encoding.h"
@@ -737,9 +737,9 @@ void JobsModel::start_schedule() {
         std::unique_lock<std::mutex> lock(impl->schedule_mu);
         while (!impl->schedule_stop) {
             lock.unlock();
-            double now = std::chrono::duration<double>(
-                             std::chrono::steady_clock::now().time_since_epoch())
-                             .count();
+            double now =
+                std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
             auto events = scheduler.tick(now, std::time(nullptr));
             bool queued = false;
             for (const auto& e : events) queued |= !e.job_id.empty();
@@ -749,9 +749,9 @@ void JobsModel::start_schedule() {
                     if (!alive->load()) return;
                     for (const auto& e : events)
                         c_.toast(e.kind == "error" ? ToastKind::Error : ToastKind::Info,
-                                 e.job_id.empty() ? e.message
-                                                  : e.message + " (job " +
-                                                        short_job_id(e.job_id) + ")",
+                                 e.job_id.empty()
+                                     ? e.message
+                                     : e.message + " (job " + short_job_id(e.job_id) + ")",
                                  8.0);
                     c_.refresh_feedback_count();
                     refresh_history();

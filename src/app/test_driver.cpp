@@ -197,9 +197,9 @@ bool TestDriver::run(const Command& cmd, double now) {
     // ---- Document Upload ----
     if (cmd.name == "wait_classified") {
         std::size_t n = a.empty() ? 1 : std::stoul(a[0]);
-        return wait_until(c_.upload_results().size() >= n && !c_.classifying() &&
-                              !c_.busy_with_files(),
-                          timeout_of(cmd, 1, 120), std::to_string(n) + " classified row(s)");
+        return wait_until(
+            c_.upload_results().size() >= n && !c_.classifying() && !c_.busy_with_files(),
+            timeout_of(cmd, 1, 120), std::to_string(n) + " classified row(s)");
     }
     if (cmd.name == "reclassify") {
         c_.classify_uploads(true);
@@ -309,8 +309,8 @@ bool TestDriver::run(const Command& cmd, double now) {
     }
     if (cmd.name == "wait_pinned") {
         std::size_t n = a.empty() ? 1 : std::stoul(a[0]);
-        return wait_until(c_.pinned_sets().size() >= n && !c_.models_busy(),
-                          timeout_of(cmd, 1, 60), std::to_string(n) + " pinned set(s)");
+        return wait_until(c_.pinned_sets().size() >= n && !c_.models_busy(), timeout_of(cmd, 1, 60),
+                          std::to_string(n) + " pinned set(s)");
     }
     if (cmd.name == "start_retrain") {
         // Clicks once, then waits until the job is queued (its id is known).
@@ -536,41 +536,42 @@ json TestDriver::state() const {
     json pinned = json::array();
     for (const auto& p : c_.pinned_sets()) pinned.push_back(p.name);
     auto active = c_.active_version();
-    return {{"tab", tab_key(c_.active_tab())},
-            {"upload",
-             {{"results", results},
-              {"corrections_saved", c_.corrections_saved()},
-              {"pending_feedback", c_.pending_feedback()},
-              {"label_paths", c_.label_paths().size()},
-              {"last_export", c_.last_predictions_export()}}},
-            {"models",
-             {{"versions", versions},
-              {"previous_active", c_.previous_active() ? json(*c_.previous_active()) : json(nullptr)},
-              {"comparison", comparison},
-              {"pinned", pinned}}},
-            {"active_version", active ? json(*active) : json(nullptr)},
-            {"retrain_files", files},
-            {"rejections", rejections},
-            {"upload_docs", uploads},
-            {"start_blocker", c_.start_blocker()},
-            {"toasts", toasts},
-            {"screenshots", screenshots_},
-            {"frames_drawn", frames_},
-            {"frames_at_script_end", frames_at_script_end_},
-            {"max_frame_gap_seconds", max_frame_gap_},
-            {"jobs",
-             {{"started_job", jobs_.started_job_id()},
-              {"max_progress_seen", max_progress_seen_},
-              {"max_curve_points_seen", max_curve_points_seen_},
-              {"live", live},
-              {"finished", finished},
-              {"queue_length", jobs_.queue_length()},
-              {"history_rows", jobs_.history_size()},
-              {"history_total", jobs_.history_total()},
-              {"history_load_seconds", jobs_.last_history_seconds()},
-              {"history", history},
-              {"last_export", jobs_.last_export_path()},
-              {"store_error", jobs_.store_error()}}}};
+    return {
+        {"tab", tab_key(c_.active_tab())},
+        {"upload",
+         {{"results", results},
+          {"corrections_saved", c_.corrections_saved()},
+          {"pending_feedback", c_.pending_feedback()},
+          {"label_paths", c_.label_paths().size()},
+          {"last_export", c_.last_predictions_export()}}},
+        {"models",
+         {{"versions", versions},
+          {"previous_active", c_.previous_active() ? json(*c_.previous_active()) : json(nullptr)},
+          {"comparison", comparison},
+          {"pinned", pinned}}},
+        {"active_version", active ? json(*active) : json(nullptr)},
+        {"retrain_files", files},
+        {"rejections", rejections},
+        {"upload_docs", uploads},
+        {"start_blocker", c_.start_blocker()},
+        {"toasts", toasts},
+        {"screenshots", screenshots_},
+        {"frames_drawn", frames_},
+        {"frames_at_script_end", frames_at_script_end_},
+        {"max_frame_gap_seconds", max_frame_gap_},
+        {"jobs",
+         {{"started_job", jobs_.started_job_id()},
+          {"max_progress_seen", max_progress_seen_},
+          {"max_curve_points_seen", max_curve_points_seen_},
+          {"live", live},
+          {"finished", finished},
+          {"queue_length", jobs_.queue_length()},
+          {"history_rows", jobs_.history_size()},
+          {"history_total", jobs_.history_total()},
+          {"history_load_seconds", jobs_.last_history_seconds()},
+          {"history", history},
+          {"last_export", jobs_.last_export_path()},
+          {"store_error", jobs_.store_error()}}}};
 }
 
 }  // namespace htc::app

@@ -88,9 +88,10 @@ int cmd_feedback_add(const Globals& g, AddFlags& f) {
     if (g.json) {
         std::cout << nlohmann::json{{"added", added}, {"pending", pending}}.dump(2) << "\n";
     } else {
-        std::printf("%zu correction(s) recorded; %zu pending (retrain with them: htc-trainer "
-                    "feedback retrain)\n",
-                    docs.size(), pending);
+        std::printf(
+            "%zu correction(s) recorded; %zu pending (retrain with them: htc-trainer "
+            "feedback retrain)\n",
+            docs.size(), pending);
     }
     return 0;
 }
@@ -119,11 +120,11 @@ int cmd_feedback_list(const Globals& g, bool pending, std::int64_t limit) {
     std::printf("%-6s %-20s %-7s %-36s %-36s %s\n", "ID", "CREATED (UTC)", "MODEL", "PREDICTED",
                 "CORRECT", "JOB");
     for (const auto& r : list)
-        std::printf("%-6lld %-20.19s %-7s %-36s %-36s %s\n", static_cast<long long>(r.id),
-                    r.created.c_str(),
-                    r.model_version ? version_name(r.model_version).c_str() : "-",
-                    r.predicted_path.empty() ? "-" : r.predicted_path.c_str(),
-                    r.correct_path.c_str(), r.job_id.empty() ? "pending" : r.job_id.substr(0, 8).c_str());
+        std::printf(
+            "%-6lld %-20.19s %-7s %-36s %-36s %s\n", static_cast<long long>(r.id),
+            r.created.c_str(), r.model_version ? version_name(r.model_version).c_str() : "-",
+            r.predicted_path.empty() ? "-" : r.predicted_path.c_str(), r.correct_path.c_str(),
+            r.job_id.empty() ? "pending" : r.job_id.substr(0, 8).c_str());
     std::printf("%zu pending, %zu in all\n", store.pending_count(), store.total_count());
     return 0;
 }
@@ -149,8 +150,8 @@ int cmd_feedback_retrain(const Globals& g, FeedbackRetrainFlags& f) {
         return 1;
     }
     if (!g.quiet)
-        std::fprintf(stderr, "queued job %s with %zu correction(s) (%s)\n",
-                     c.submit.job_id.c_str(), c.corrections, c.file.c_str());
+        std::fprintf(stderr, "queued job %s with %zu correction(s) (%s)\n", c.submit.job_id.c_str(),
+                     c.corrections, c.file.c_str());
     if (!f.wait) {
         if (g.json)
             std::cout << nlohmann::json{{"job_id", c.submit.job_id},
@@ -178,8 +179,9 @@ int cmd_testset_pin(const Globals& g, const std::vector<std::string>& paths,
         std::printf("pinned %s: %zu labelled document(s), stored as %s\n", p.c_str(), s.labelled,
                     s.path.c_str());
     }
-    std::printf("Every retrain now scores on the pinned sets; a model with a lower leaf accuracy "
-                "on them than the active model is not promoted.\n");
+    std::printf(
+        "Every retrain now scores on the pinned sets; a model with a lower leaf accuracy "
+        "on them than the active model is not promoted.\n");
     return 0;
 }
 
@@ -239,21 +241,21 @@ int cmd_schedule(const Globals& g, ScheduleFlags& f) {
         std::cout << s.to_json().dump(2) << "\n";
         return 0;
     }
-    std::printf("watched folder: %s\n",
-                s.watch_enabled ? (s.watch_folder + " (debounce " +
-                                   format_seconds(s.debounce_seconds) + ")")
-                                      .c_str()
-                                : "off");
-    std::printf("daily retrain:  %s\n",
-                s.daily_enabled ? ("at " + s.daily_time + " local time, when corrections are "
-                                   "pending")
-                                      .c_str()
-                                : "off");
-    std::printf("auto sync:      %s\n",
-                s.auto_sync ? ("after " + std::to_string(s.auto_sync_after) +
-                               " pending corrections (in the window)")
-                                  .c_str()
-                            : "off");
+    std::printf(
+        "watched folder: %s\n",
+        s.watch_enabled
+            ? (s.watch_folder + " (debounce " + format_seconds(s.debounce_seconds) + ")").c_str()
+            : "off");
+    std::printf("daily retrain:  %s\n", s.daily_enabled ? ("at " + s.daily_time +
+                                                           " local time, when corrections are "
+                                                           "pending")
+                                                              .c_str()
+                                                        : "off");
+    std::printf("auto sync:      %s\n", s.auto_sync
+                                            ? ("after " + std::to_string(s.auto_sync_after) +
+                                               " pending corrections (in the window)")
+                                                  .c_str()
+                                            : "off");
     if (s.watch_enabled || s.daily_enabled)
         std::printf("The window, or 'htc-trainer worker --follow', runs the schedule.\n");
     return 0;
@@ -284,7 +286,8 @@ void add_feedback_commands(CLI::App& app, Globals& g, Action& action) {
     add_ingest_options(*add, af->ingest);
     add->footer(
         "Examples:\n"
-        "  htc-trainer feedback add --text 'Zinedine Zidane is ...' --label Agent/Athlete/SoccerPlayer\n"
+        "  htc-trainer feedback add --text 'Zinedine Zidane is ...' --label "
+        "Agent/Athlete/SoccerPlayer\n"
         "  htc-trainer feedback add report.pdf --label Work/Document/Report\n"
         "  htc-trainer feedback add corrections.csv      # a labelled file: its own labels");
     add->callback([&g, &action, af] { action = [&g, af] { return cmd_feedback_add(g, *af); }; });
@@ -323,9 +326,8 @@ void add_feedback_commands(CLI::App& app, Globals& g, Action& action) {
         "pin", "Store labelled files as pinned test sets (a file of the same name is replaced)");
     pin->add_option("paths", *tp, "Labelled files")->required();
     add_ingest_options(*pin, *ti);
-    pin->callback([&g, &action, tp, ti] {
-        action = [&g, tp, ti] { return cmd_testset_pin(g, *tp, *ti); };
-    });
+    pin->callback(
+        [&g, &action, tp, ti] { action = [&g, tp, ti] { return cmd_testset_pin(g, *tp, *ti); }; });
     auto* tlist = testset->add_subcommand("list", "The pinned test sets");
     tlist->callback([&g, &action] { action = [&g] { return cmd_testset_list(g); }; });
     auto tu = std::make_shared<std::string>();

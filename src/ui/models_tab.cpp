@@ -17,8 +17,8 @@ namespace htc::ui {
 
 namespace {
 
-const ImVec4 kUp(0.09f, 0.50f, 0.24f, 1);     // green-700
-const ImVec4 kDown(0.73f, 0.11f, 0.11f, 1);   // red-700
+const ImVec4 kUp(0.09f, 0.50f, 0.24f, 1);    // green-700
+const ImVec4 kDown(0.73f, 0.11f, 0.11f, 1);  // red-700
 
 double metric(const nlohmann::json& m, const char* key) {
     if (!m.is_object()) return NAN;
@@ -150,8 +150,8 @@ void draw_versions(Frame& f) {
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(m.job_id.empty() ? "CLI" : app::short_job_id(m.job_id).c_str());
         if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("%s", m.job_id.empty() ? "Trained by 'htc-trainer retrain'"
-                                                     : m.job_id.c_str());
+            ImGui::SetTooltip(
+                "%s", m.job_id.empty() ? "Trained by 'htc-trainer retrain'" : m.job_id.c_str());
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(m.engine.c_str());
         ImGui::TableNextColumn();
@@ -171,7 +171,8 @@ void draw_versions(Frame& f) {
         if (m.metrics.is_object() && m.metrics.contains("pinned")) pinned = &m.metrics["pinned"];
         ImGui::TextUnformatted(pinned ? fmt3(metric(*pinned, "leaf_accuracy")).c_str() : "-");
         if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("Leaf accuracy on the pinned test sets when this version was trained");
+            ImGui::SetTooltip(
+                "Leaf accuracy on the pinned test sets when this version was trained");
         ImGui::TableNextColumn();
         if (!is_active) {
             if (button_enabled("Promote", !c.models_busy(), "Busy")) c.promote_version(m.version);
@@ -200,7 +201,8 @@ void draw_curve(const char* id, const nlohmann::json& pts, float w, float h) {
     std::vector<float> values;
     if (pts.is_array())
         for (const auto& p : pts)
-            if (p.is_array() && p.size() >= 2 && p[1].is_number()) values.push_back(p[1].get<float>());
+            if (p.is_array() && p.size() >= 2 && p[1].is_number())
+                values.push_back(p[1].get<float>());
     if (values.empty()) {
         text_dim("no curve recorded");
         return;
@@ -209,8 +211,8 @@ void draw_curve(const char* id, const nlohmann::json& pts, float w, float h) {
     char overlay[96];
     std::snprintf(overlay, sizeof overlay, "%zu points, first %.4g, last %.4g", values.size(),
                   values.front(), values.back());
-    ImGui::PlotLines(id, values.data(), static_cast<int>(values.size()), 0, overlay, *lo,
-                     *hi, ImVec2(w, h));
+    ImGui::PlotLines(id, values.data(), static_cast<int>(values.size()), 0, overlay, *lo, *hi,
+                     ImVec2(w, h));
 }
 
 void draw_compare(Frame& f) {
@@ -235,9 +237,10 @@ void draw_compare(Frame& f) {
     ImGui::SameLine();
     version_combo("##cmp_b", st.compare_b, models);
     ImGui::SameLine();
-    if (button_enabled("Compare", st.compare_a && st.compare_b && st.compare_a != st.compare_b &&
-                                      !c.comparing(),
-                       "Choose two different versions")) {
+    if (button_enabled(
+            "Compare",
+            st.compare_a && st.compare_b && st.compare_a != st.compare_b && !c.comparing(),
+            "Choose two different versions")) {
         c.compare_versions(st.compare_a, st.compare_b);
     }
     const auto& cmp = c.comparison();
@@ -320,8 +323,8 @@ void draw_compare(Frame& f) {
         }
         ImGui::PushStyleColor(ImGuiCol_Text, color);
         for (std::size_t i = 0; i < v.size() && i < 5; ++i) {
-            std::string s = "  " + std::to_string(v[i].count) + "x  " + v[i].truth + "  ->  " +
-                            v[i].predicted;
+            std::string s =
+                "  " + std::to_string(v[i].count) + "x  " + v[i].truth + "  ->  " + v[i].predicted;
             text_with_tooltip(s, s);
         }
         ImGui::PopStyleColor();
@@ -336,9 +339,10 @@ void draw_testsets(Frame& f) {
     app::Controller& c = f.controller;
     heading(f.fonts, "Pinned test sets");
     ImGui::SameLine();
-    help_marker("Labelled files the team cares about. Every retrain scores the new and the active "
-                "model on them, and a new model with a lower leaf accuracy on them is not "
-                "promoted (besides the validation-split gate).");
+    help_marker(
+        "Labelled files the team cares about. Every retrain scores the new and the active "
+        "model on them, and a new model with a lower leaf accuracy on them is not "
+        "promoted (besides the validation-split gate).");
     const auto& sets = c.pinned_sets();
     if (sets.empty()) text_dim("None pinned.");
     for (const auto& s : sets) {
@@ -351,10 +355,11 @@ void draw_testsets(Frame& f) {
         ImGui::PopID();
     }
     const float pin_w = ImGui::CalcTextSize("Pin").x + ImGui::GetStyle().FramePadding.x * 2;
-    ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - pin_w - ImGui::GetStyle().ItemSpacing.x);
-    bool enter = ImGui::InputTextWithHint("##pin_path", "path of a labelled file to pin",
-                                          f.state.pin_path, sizeof f.state.pin_path,
-                                          ImGuiInputTextFlags_EnterReturnsTrue);
+    ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - pin_w -
+                            ImGui::GetStyle().ItemSpacing.x);
+    bool enter =
+        ImGui::InputTextWithHint("##pin_path", "path of a labelled file to pin", f.state.pin_path,
+                                 sizeof f.state.pin_path, ImGuiInputTextFlags_EnterReturnsTrue);
     ImGui::SameLine();
     if ((button_enabled("Pin", f.state.pin_path[0] != 0, "Type a path") || enter) &&
         f.state.pin_path[0] != 0) {
@@ -367,20 +372,22 @@ void draw_schedule(Frame& f) {
     app::Controller& c = f.controller;
     heading(f.fonts, "Scheduled retraining");
     ImGui::SameLine();
-    help_marker("Off by default. Run by this window (and by 'htc-trainer worker --follow'); "
-                "settings in <data>/schedule.json.");
+    help_marker(
+        "Off by default. Run by this window (and by 'htc-trainer worker --follow'); "
+        "settings in <data>/schedule.json.");
     jobs::ScheduleSettings s = c.schedule();
     const float em = ImGui::GetFontSize();
     bool changed = false;
     if (f.state.watch_folder[0] == 0 && !s.watch_folder.empty())
-        std::snprintf(f.state.watch_folder, sizeof f.state.watch_folder, "%s", s.watch_folder.c_str());
+        std::snprintf(f.state.watch_folder, sizeof f.state.watch_folder, "%s",
+                      s.watch_folder.c_str());
     if (f.state.daily_time[0] == 0)
         std::snprintf(f.state.daily_time, sizeof f.state.daily_time, "%s", s.daily_time.c_str());
     changed |= ImGui::Checkbox("Watch folder", &s.watch_enabled);
     ImGui::SameLine();
     ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - em * 9.5f);
-    if (ImGui::InputTextWithHint("##watch", "folder where feedback files land", f.state.watch_folder,
-                                 sizeof f.state.watch_folder)) {
+    if (ImGui::InputTextWithHint("##watch", "folder where feedback files land",
+                                 f.state.watch_folder, sizeof f.state.watch_folder)) {
         s.watch_folder = f.state.watch_folder;
         changed = true;
     }
@@ -392,8 +399,9 @@ void draw_schedule(Frame& f) {
         changed = true;
     }
     if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("New files are queued as one job once nothing in the folder changed "
-                          "for this long");
+        ImGui::SetTooltip(
+            "New files are queued as one job once nothing in the folder changed "
+            "for this long");
     changed |= ImGui::Checkbox("Retrain daily at", &s.daily_enabled);
     ImGui::SameLine();
     ImGui::SetNextItemWidth(em * 4);
@@ -406,13 +414,12 @@ void draw_schedule(Frame& f) {
     ImGui::SameLine();
     bool valid = jobs::parse_daily_time(f.state.daily_time) >= 0;
     text_dim(valid ? "local time, when corrections are pending" : "expected HH:MM");
-    std::string state = std::string("Watched folder ") +
-                        (s.watch_enabled && !s.watch_folder.empty() ? "on" : "off") +
-                        "; daily retrain " + (s.daily_enabled ? "on at " + s.daily_time : "off") +
-                        "; Auto Sync " +
-                        (s.auto_sync ? "after " + std::to_string(s.auto_sync_after) + " corrections"
-                                     : "off") +
-                        (s.last_daily_run.empty() ? "" : "; last daily check " + s.last_daily_run) + ".";
+    std::string state =
+        std::string("Watched folder ") +
+        (s.watch_enabled && !s.watch_folder.empty() ? "on" : "off") + "; daily retrain " +
+        (s.daily_enabled ? "on at " + s.daily_time : "off") + "; Auto Sync " +
+        (s.auto_sync ? "after " + std::to_string(s.auto_sync_after) + " corrections" : "off") +
+        (s.last_daily_run.empty() ? "" : "; last daily check " + s.last_daily_run) + ".";
     ImGui::PushTextWrapPos(0);
     text_dim(state);
     ImGui::PopTextWrapPos();

@@ -102,8 +102,9 @@ void draw_toolbar(Frame& f) {
     ImGui::AlignTextToFramePadding();
     ImGui::TextUnformatted("corrections");
     ImGui::SameLine();
-    help_marker("Auto Sync queues a retrain with the corrections by itself once this many are "
-                "pending. Off by default.");
+    help_marker(
+        "Auto Sync queues a retrain with the corrections by itself once this many are "
+        "pending. Off by default.");
     if (changed) {
         s.auto_sync_after = std::max(1, s.auto_sync_after);
         c.update_schedule(s);

@@ -15,10 +15,14 @@ namespace fs = std::filesystem;
 namespace htc::jobs {
 
 nlohmann::json ScheduleSettings::to_json() const {
-    return {{"watch_enabled", watch_enabled},     {"watch_folder", watch_folder},
-            {"debounce_seconds", debounce_seconds}, {"daily_enabled", daily_enabled},
-            {"daily_time", daily_time},           {"auto_sync", auto_sync},
-            {"auto_sync_after", auto_sync_after}, {"last_daily_run", last_daily_run}};
+    return {{"watch_enabled", watch_enabled},
+            {"watch_folder", watch_folder},
+            {"debounce_seconds", debounce_seconds},
+            {"daily_enabled", daily_enabled},
+            {"daily_time", daily_time},
+            {"auto_sync", auto_sync},
+            {"auto_sync_after", auto_sync_after},
+            {"last_daily_run", last_daily_run}};
 }
 
 ScheduleSettings ScheduleSettings::from_json(const nlohmann::json& j) {
@@ -114,9 +118,7 @@ std::vector<std::string> FolderWatcher::poll(double now) {
         s.mtime = static_cast<std::int64_t>(mt.time_since_epoch().count());
         current[p.string()] = s;
     }
-    auto key = [](const Seen& s) {
-        return std::to_string(s.size) + ":" + std::to_string(s.mtime);
-    };
+    auto key = [](const Seen& s) { return std::to_string(s.size) + ":" + std::to_string(s.mtime); };
     if (!have_state_) {
         // First look at this folder: what is there now is the baseline.
         for (const auto& [path, s] : current) handed_[path] = key(s);
@@ -152,7 +154,10 @@ std::vector<std::string> FolderWatcher::poll(double now) {
 
 Scheduler::Scheduler(std::string data_dir, JobStore& store, const UploadStore& uploads,
                      RetrainOptions options)
-    : data_dir_(std::move(data_dir)), store_(store), uploads_(uploads), options_(std::move(options)) {}
+    : data_dir_(std::move(data_dir)),
+      store_(store),
+      uploads_(uploads),
+      options_(std::move(options)) {}
 
 std::vector<ScheduleEvent> Scheduler::tick(double now, std::time_t wall) {
     std::vector<ScheduleEvent> events;

@@ -10,10 +10,9 @@
 #include <cstdint>
 #include <ctime>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "jobs/job_store.h"
 #include "jobs/upload_store.h"
@@ -28,8 +27,8 @@ struct ScheduleSettings {
     bool daily_enabled = false;
     std::string daily_time = "02:00";  // local HH:MM
     bool auto_sync = false;
-    int auto_sync_after = 20;          // pending corrections that queue a job
-    std::string last_daily_run;        // local date of the last daily check (YYYY-MM-DD)
+    int auto_sync_after = 20;    // pending corrections that queue a job
+    std::string last_daily_run;  // local date of the last daily check (YYYY-MM-DD)
     nlohmann::json to_json() const;
     static ScheduleSettings from_json(const nlohmann::json& j);
 };

@@ -3,10 +3,9 @@
 // changes (largest classes first), confusions that appeared or disappeared, and both training
 // curves. By default each version is judged by the metrics stored with it (its own
 // validation split); given labelled files, both are scored on those same documents.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ingest/ingest.h"
 #include "model/metrics.h"
@@ -25,7 +24,7 @@ struct ClassDelta {
     int level = 0;
     int support_a = 0, support_b = 0;  // documents of this class in each evaluation
     double f1_a = 0, f1_b = 0;
-    bool in_a = false, in_b = false;   // seen in that version's evaluation
+    bool in_a = false, in_b = false;  // seen in that version's evaluation
     double delta() const { return f1_b - f1_a; }
 };
 
@@ -34,7 +33,7 @@ struct ModelComparison {
     std::string basis;  // what the figures were measured on
     int documents_a = 0, documents_b = 0;
     std::vector<MetricDelta> metrics;
-    std::vector<ClassDelta> classes;   // by support (the larger of both) descending, then label
+    std::vector<ClassDelta> classes;     // by support (the larger of both) descending, then label
     std::vector<Confusion> appeared;     // confusions of b that a did not have
     std::vector<Confusion> disappeared;  // confusions of a that b no longer has
     nlohmann::json curve_a, curve_b;     // [[fraction, value], ...]

@@ -51,8 +51,7 @@ PinnedSet pin_test_set(const std::string& data_dir, const std::string& path,
     FileReport report = ingest_file(path, ingest, records);
     if (!report.ok()) throw std::runtime_error(report.error);
     if (report.labelled == 0)
-        throw std::runtime_error(path + ": no labelled records (" +
-                                 std::to_string(report.records) +
+        throw std::runtime_error(path + ": no labelled records (" + std::to_string(report.records) +
                                  " read); a test set needs the correct label of every document");
     std::ifstream in(path, std::ios::binary);
     std::ostringstream bytes;
