@@ -109,6 +109,9 @@ TEST_CASE("Document Upload and Models: classify, correct 20, retrain, compare, r
                    "open_picker 0\n"
                    "frames 4\n"
                    "screenshot upload-label-picker\n"
+                   "picker_new Work/Periodical/Fanzine\n"
+                   "frames 3\n"
+                   "screenshot upload-new-label-confirm\n"
                    "close_picker\n"
                    "frames 2\n"
                    "correct_wrong 20\n"
@@ -226,8 +229,8 @@ TEST_CASE("Document Upload and Models: classify, correct 20, retrain, compare, r
     CHECK(d["upload"]["corrections_saved"] == 22);
     CHECK(d["jobs"]["finished"]["version"] == 3);
     CHECK(load_json(data / "schedule.json")["auto_sync"] == true);
-    for (const char* shot :
-         {"upload-results", "upload-label-picker", "upload-corrected", "upload-after-retrain",
-          "models-compare", "models-rollback-confirm", "models-after-rollback"})
+    for (const char* shot : {"upload-results", "upload-label-picker", "upload-new-label-confirm",
+                             "upload-corrected", "upload-after-retrain", "models-compare",
+                             "models-rollback-confirm", "models-after-rollback"})
         CHECK(fs::exists(fs::path(shots) / (std::string(shot) + ".png")));
 }

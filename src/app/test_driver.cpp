@@ -231,6 +231,13 @@ bool TestDriver::run(const Command& cmd, double now) {
         ui_.open_picker_popup = true;
         return true;
     }
+    if (cmd.name == "picker_new") {  // types a new label and presses "Use new label"
+        if (a.empty()) throw std::runtime_error("picker_new needs a label path");
+        std::snprintf(ui_.picker_new_label, sizeof ui_.picker_new_label, "%s", a[0].c_str());
+        ui_.picker_selected = a[0];
+        ui_.picker_confirm_new = true;
+        return true;
+    }
     if (cmd.name == "close_picker") {
         ui_.picker_row = 0;
         return true;

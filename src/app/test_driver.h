@@ -20,6 +20,7 @@
 //   correct_wrong N                      corrects N rows whose prediction differs from the
 //                                        label their file carries, with that label
 //   open_picker ROW / close_picker       the Correct... button of a row (0-based) / Cancel
+//   picker_new PATH                      a new label typed in the picker (asks to confirm)
 //   wait_feedback N [SECONDS]            N corrections saved as feedback
 //   retrain_corrections                  Retrain with corrections; waits until it is queued
 //   autosync N                           Auto Sync after N corrections (0 = off)
