@@ -32,6 +32,9 @@ CorrectionsSubmit submit_corrections(FeedbackStore& feedback, jobs::JobStore& st
     std::vector<std::int64_t> ids;
     for (const auto& r : pending) ids.push_back(r.id);
     feedback.mark_used(ids, out.submit.job_id);
+    store.append_log(out.submit.job_id, std::to_string(pending.size()) +
+                                            " correction(s) from the feedback store, trained "
+                                            "on and never held out for validation");
     out.corrections = pending.size();
     return out;
 }
