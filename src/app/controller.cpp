@@ -139,6 +139,23 @@ Controller::Controller(std::string data_dir, GuiSettings& settings, RunQueue& ui
         });
     });
     refresh_models();
+    refresh_feedback_count();
+    auto dir = data_dir_;
+    query_.submit([this, alive, dir] {
+        jobs::ScheduleSettings sched;
+        std::string error;
+        try {
+            sched = jobs::load_schedule(dir);
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        ui_.post([this, alive, sched, error] {
+            if (!alive->load()) return;
+            schedule_ = sched;
+            if (!error.empty()) toast(ToastKind::Error, error, 10.0);
+            note_change();
+        });
+    });
 }
 
 Controller::~Controller() { shutdown(); }
@@ -149,6 +166,7 @@ void Controller::shutdown() {
     if (chooser_thread_.joinable()) chooser_thread_.join();
     io_.stop();
     query_.stop();
+    classify_.stop();
 }
 
 void Controller::set_active_tab(Tab t) {
@@ -360,6 +378,7 @@ void Controller::add_upload_paths(std::vector<std::string> paths) {
                 }
             }
             note_change();
+            classify_uploads(false);
         });
     });
 }
@@ -368,6 +387,15 @@ void Controller::remove_upload_doc(std::uint64_t id) {
     uploads_.erase(std::remove_if(uploads_.begin(), uploads_.end(),
                                   [&](const UploadDoc& d) { return d.id == id; }),
                    uploads_.end());
+    results_.erase(std::remove_if(results_.begin(), results_.end(),
+                                  [&](const UploadResult& r) { return r.doc_id == id; }),
+                   results_.end());
+    note_change();
+}
+
+void Controller::clear_upload_docs() {
+    uploads_.clear();
+    results_.clear();
     note_change();
 }
 
@@ -410,15 +438,18 @@ void Controller::refresh_models() {
     auto alive = alive_;
     query_.submit([this, alive] {
         std::vector<ModelInfo> list;
-        std::optional<int> active;
+        std::optional<int> active, previous;
+        std::vector<PinnedSet> sets;
         std::string error;
         try {
             list = registry_.list();
             active = registry_.active();
+            previous = registry_.previous_active();
+            sets = list_pinned_sets(registry_.data_dir());
         } catch (const std::exception& e) {
             error = e.what();
         }
-        ui_.post([this, alive, list = std::move(list), active, error] {
+        ui_.post([this, alive, list = std::move(list), active, previous, sets, error] {
             if (!alive->load()) return;
             if (!error.empty()) {
                 toast(ToastKind::Error, "Models: " + error, 8.0);
@@ -426,6 +457,8 @@ void Controller::refresh_models() {
             }
             models_ = std::move(list);
             active_version_ = active;
+            previous_active_ = previous;
+            pinned_sets_ = sets;
             note_change();
         });
     });
@@ -462,7 +495,9 @@ void Controller::tick() {
     if (toasts_.size() != before) note_change();
 }
 
-bool Controller::animating() const { return busy_with_files(); }
+bool Controller::animating() const {
+    return busy_with_files() || classifying_ > 0 || comparing_ || models_busy_ > 0;
+}
 
 double Controller::next_deadline() const {
     double t = -1;

@@ -15,7 +15,10 @@
 #include "app/run_queue.h"
 #include "app/settings.h"
 #include "ingest/ingest.h"
+#include "jobs/schedule.h"
+#include "model/compare.h"
 #include "model/registry.h"
+#include "model/testsets.h"
 
 namespace htc::app {
 
@@ -54,11 +57,37 @@ struct RetrainEntry {
     bool usable() const { return inspected() && labelled() > 0; }
 };
 
+// One classified document (a file, or one record of a CSV/JSON file) on Document Upload.
+struct UploadResult {
+    std::uint64_t id = 0;
+    std::uint64_t doc_id = 0;        // the UploadDoc it came from
+    std::string document;            // "report.pdf", "rows.csv:12"
+    std::string text;                // the text as read (what a correction stores)
+    std::string snippet;             // the start of the text, one line
+    std::string file_label;          // the label the file itself carries ("" when none)
+    std::string predicted;           // the predicted path
+    std::vector<double> confidence;  // per level
+    std::vector<std::pair<std::string, double>> top;  // the best 3 classes
+    int model_version = 0;
+    std::string corrected;  // the saved correction ("" = none)
+    bool saving = false;    // a correction is being written
+    double min_confidence() const;
+};
+
+// Classification state of one dropped document.
+struct UploadStatus {
+    bool classifying = false;
+    bool done = false;
+    std::size_t records = 0;
+    std::string error;
+};
+
 // A document dropped on Document Upload.
 struct UploadDoc {
     std::uint64_t id = 0;
     std::string path, name, type;
     std::uint64_t size_bytes = 0;
+    UploadStatus status;
 };
 
 enum class ToastKind { Info, Success, Warning, Error };
@@ -119,13 +148,50 @@ class Controller {
     // ---- Document Upload ----
     const std::vector<UploadDoc>& upload_docs() const { return uploads_; }
     void remove_upload_doc(std::uint64_t id);
-    void clear_upload_docs() { uploads_.clear(); }
+    void clear_upload_docs();
+    // ---- classification and corrections (controller_upload.cpp) ----
+    const std::vector<UploadResult>& upload_results() const { return results_; }
+    // Classifies, in the background with the active model, the documents not classified yet
+    // (every document when `again`: after a retrain or a rollback).
+    void classify_uploads(bool again = false);
+    bool classifying() const { return classifying_ > 0; }
+    // Every node path of the model that classified last (sorted), for the label picker.
+    const std::vector<std::string>& label_paths() const { return label_paths_; }
+    int labels_version() const { return labels_version_; }
+    // Stores a correction of a row as a feedback record (text, correct path, predicted path,
+    // model version, time) in the background.
+    void correct(std::uint64_t result_id, const std::string& path);
+    std::size_t pending_feedback() const { return pending_feedback_; }
+    std::size_t corrections_saved() const { return corrections_saved_; }
+    void refresh_feedback_count();
+    float confidence_threshold = 0.5f;  // rows whose lowest level confidence is below it stand out
+    void export_predictions();          // <data>/exports/htc-predictions-YYYY-MM-DD-HHMMSS.csv
+    const std::string& last_predictions_export() const { return predictions_export_; }
+    // Called when Auto Sync is due (the jobs side queues a retrain with the corrections).
+    void set_auto_sync_handler(std::function<void()> fn) { auto_sync_ = std::move(fn); }
+    // ---- schedule (watched folder, daily time, Auto Sync) ----
+    const jobs::ScheduleSettings& schedule() const { return schedule_; }
+    void update_schedule(const jobs::ScheduleSettings& s);  // saved in the background
 
     // ---- Models ----
     const std::vector<ModelInfo>& models() const { return models_; }
     std::optional<int> active_version() const { return active_version_; }
     const ModelInfo* active_model() const;
     void refresh_models();  // reads the registry on a worker
+    // Registry commands, run on a worker; the list refreshes afterwards.
+    void promote_version(int version);
+    void rollback_to(int version);
+    void delete_version(int version);
+    bool models_busy() const { return models_busy_ > 0; }
+    std::optional<int> previous_active() const { return previous_active_; }
+    // Side-by-side comparison of two versions (from their stored metrics), on a worker.
+    void compare_versions(int a, int b);
+    bool comparing() const { return comparing_; }
+    const std::optional<ModelComparison>& comparison() const { return comparison_; }
+    // Pinned test sets.
+    const std::vector<PinnedSet>& pinned_sets() const { return pinned_sets_; }
+    void pin_test_set(const std::string& path);
+    void unpin_test_set(const std::string& name);
 
     // ---- Toasts ----
     void toast(ToastKind kind, std::string text, double duration = 5.0);
@@ -175,6 +241,24 @@ class Controller {
     int pending_drops_ = 0;
     int pending_inspections_ = 0;
 
+    void on_models_command(const std::string& ok, const std::string& error);
+
+    std::vector<UploadResult> results_;
+    int classifying_ = 0;
+    std::vector<std::string> label_paths_;
+    int labels_version_ = 0;
+    std::size_t pending_feedback_ = 0, corrections_saved_ = 0;
+    std::string predictions_export_;
+    std::function<void()> auto_sync_;
+    jobs::ScheduleSettings schedule_;
+    struct ClassifyCache;
+    std::shared_ptr<ClassifyCache> classify_cache_;
+    int models_busy_ = 0;
+    std::optional<int> previous_active_;
+    bool comparing_ = false;
+    std::optional<ModelComparison> comparison_;
+    std::vector<PinnedSet> pinned_sets_;
+
     std::vector<std::string> retrain_exts_;
     std::uint64_t max_file_size_ = 0;
 
@@ -187,6 +271,8 @@ class Controller {
     std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
     Worker io_;     // drops and file counts
     Worker query_;  // registry and history reads
+    // Classification of uploaded documents (holds the loaded model).
+    Worker classify_;
 };
 
 }  // namespace htc::app

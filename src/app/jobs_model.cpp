@@ -3,15 +3,21 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
+#include <ctime>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "app/controller.h"
 #include "app/format.h"
+#include "feedback/corrections_job.h"
 #include "jobs/config.h"
 #include "jobs/history_export.h"
 #include "jobs/job_runner.h"
 #include "jobs/job_store.h"
 #include "jobs/retrain_job.h"
+#include "jobs/schedule.h"
 #include "jobs/upload_store.h"
 #include "pipeline.h"
 #include "text/encoding.h"
@@ -161,6 +167,11 @@ struct JobsModel::Impl {
     Worker query_worker;   // history, job records, exports, cancels
     Worker view_worker;    // filter and sort of the loaded rows (never behind a slow read)
     bool first_snapshot = true;
+    // The schedule (watched folder, daily time), checked every 2 s on its own thread.
+    std::thread schedule_thread;
+    std::mutex schedule_mu;
+    std::condition_variable schedule_cv;
+    bool schedule_stop = false;
 };
 
 JobsModel::JobsModel(Controller& controller, RunQueue& ui)
@@ -188,6 +199,7 @@ JobsModel::JobsModel(Controller& controller, RunQueue& ui)
         impl_->runner->set_wake_callback([&ui] { ui.wake(); });
         // Recovery of jobs left running by a dead process and retention run inside start().
         impl_->runner->start();
+        start_schedule();
     } catch (const std::exception& e) {
         store_error_ = e.what();
         impl_->runner.reset();
@@ -201,6 +213,12 @@ JobsModel::~JobsModel() { shutdown(); }
 void JobsModel::shutdown() {
     if (!impl_) return;
     impl_->alive->store(false);
+    {
+        std::lock_guard<std::mutex> lock(impl_->schedule_mu);
+        impl_->schedule_stop = true;
+    }
+    impl_->schedule_cv.notify_all();
+    if (impl_->schedule_thread.joinable()) impl_->schedule_thread.join();
     // A running job is requeued: it runs again at the next start (or in a CLI worker).
     if (impl_->runner) impl_->runner->stop(jobs::JobRunner::StopMode::Requeue);
     impl_->submit_worker.stop();
@@ -635,6 +653,114 @@ void JobsModel::open_job(const std::string& id) {
             viewed_ = std::move(job);
             c_.note_change();
         });
+    });
+}
+
+// ---- corrections and the schedule ----
+
+namespace {
+RetrainOptions options_from_form(const Controller& c) {
+    const TrainingForm& t = const_cast<Controller&>(c).settings().training;
+    RetrainOptions opts;
+    opts.sanitize.mask_pii = t.mask_pii;
+    opts.engine = t.engine;
+    opts.params = t.params;
+    opts.validation_fraction = t.validation_fraction;
+    opts.promote = parse_promote_policy(t.promote);
+    opts.extend_corpus = true;  // corrections extend the active model's corpus
+    return opts;
+}
+}  // namespace
+
+void JobsModel::retrain_with_corrections() {
+    if (!impl_->runner || submitting_) return;
+    if (c_.pending_feedback() == 0) {
+        c_.toast(ToastKind::Info, "No pending corrections to retrain with");
+        return;
+    }
+    submitting_ = true;
+    c_.note_change();
+    RetrainOptions opts = options_from_form(c_);
+    opts.ingest.max_file_size = impl_->config.max_file_size;
+    auto alive = impl_->alive;
+    Impl* impl = impl_.get();
+    std::string data_dir = c_.data_dir();
+    impl_->submit_worker.submit([this, alive, impl, opts, data_dir] {
+        CorrectionsSubmit r;
+        try {
+            FeedbackStore fb(data_dir);
+            r = submit_corrections(fb, *impl->store, *impl->uploads, opts, data_dir);
+        } catch (const std::exception& e) {
+            r.submit.error = e.what();
+        }
+        if (r.submit.queued && impl->runner) impl->runner->notify();
+        ui_.post([this, alive, r] {
+            if (!alive->load()) return;
+            submitting_ = false;
+            c_.note_change();
+            c_.refresh_feedback_count();
+            if (!r.submit.queued) {
+                c_.toast(ToastKind::Error, "Retrain not started: " + r.submit.error, 10.0);
+                return;
+            }
+            started_id_ = r.submit.job_id;
+            finished_.reset();
+            LiveJob live;
+            live.id = r.submit.job_id;
+            live.status = "queued";
+            live.stage = "queued";
+            live_ = std::move(live);
+            c_.toast(ToastKind::Info, "Retrain job " + short_job_id(r.submit.job_id) +
+                                          " queued with " + std::to_string(r.corrections) +
+                                          " correction(s)");
+            refresh_history();
+        });
+    });
+}
+
+void JobsModel::start_schedule() {
+    c_.set_auto_sync_handler([this] { retrain_with_corrections(); });
+    Impl* impl = impl_.get();
+    auto alive = impl_->alive;
+    std::string data_dir = c_.data_dir();
+    impl_->schedule_thread = std::thread([this, impl, alive, data_dir] {
+        // Its own store connection and upload store: the thread never shares a statement.
+        std::unique_ptr<jobs::JobStore> store;
+        try {
+            store = std::make_unique<jobs::JobStore>(impl->config.store_path());
+        } catch (const std::exception&) {
+            return;
+        }
+        jobs::UploadStore uploads(impl->config.upload_dir, impl->config.allowed_extensions,
+                                  impl->config.max_file_size);
+        jobs::Scheduler scheduler(data_dir, *store, uploads);
+        std::unique_lock<std::mutex> lock(impl->schedule_mu);
+        while (!impl->schedule_stop) {
+            lock.unlock();
+            double now =
+                std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+            auto events = scheduler.tick(now, std::time(nullptr));
+            bool queued = false;
+            for (const auto& e : events) queued |= !e.job_id.empty();
+            if (queued && impl->runner) impl->runner->notify();
+            if (!events.empty()) {
+                ui_.post([this, alive, events] {
+                    if (!alive->load()) return;
+                    for (const auto& e : events)
+                        c_.toast(e.kind == "error" ? ToastKind::Error : ToastKind::Info,
+                                 e.job_id.empty()
+                                     ? e.message
+                                     : e.message + " (job " + short_job_id(e.job_id) + ")",
+                                 8.0);
+                    c_.refresh_feedback_count();
+                    refresh_history();
+                });
+            }
+            lock.lock();
+            impl->schedule_cv.wait_for(lock, std::chrono::seconds(2),
+                                       [impl] { return impl->schedule_stop; });
+        }
     });
 }
 

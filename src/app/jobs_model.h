@@ -90,6 +90,8 @@ class JobsModel {
     void dismiss_finished() { finished_.reset(); }
     void cancel(const std::string& id);
     void retry(const std::string& id);
+    // Queues a retrain job with the pending corrections (Document Upload's button, Auto Sync).
+    void retrain_with_corrections();
 
     // ---- Training History ----
     void refresh_history();
@@ -123,6 +125,7 @@ class JobsModel {
 
   private:
     struct Impl;
+    void start_schedule();
     void rebuild_view();
     void on_snapshot();
 

@@ -44,7 +44,8 @@ TestDriver::TestDriver(const std::string& script_path, std::string screenshot_di
         auto space = line.find_first_of(" \t");
         cmd.name = line.substr(0, space);
         std::string rest = space == std::string::npos ? "" : trim(line.substr(space));
-        if (cmd.name == "drop" || cmd.name == "dump" || cmd.name == "screenshot") {
+        if (cmd.name == "drop" || cmd.name == "dump" || cmd.name == "screenshot" ||
+            cmd.name == "pin") {
             if (!rest.empty()) cmd.args.push_back(rest);
         } else if (cmd.name == "set") {
             auto sp = rest.find_first_of(" \t");
@@ -192,6 +193,131 @@ bool TestDriver::run(const Command& cmd, double now) {
         std::size_t n = a.empty() ? 1 : std::stoul(a[0]);
         return wait_until(c_.upload_docs().size() >= n && !c_.busy_with_files(),
                           timeout_of(cmd, 1, 60), std::to_string(n) + " document(s)");
+    }
+    // ---- Document Upload ----
+    if (cmd.name == "wait_classified") {
+        std::size_t n = a.empty() ? 1 : std::stoul(a[0]);
+        return wait_until(
+            c_.upload_results().size() >= n && !c_.classifying() && !c_.busy_with_files(),
+            timeout_of(cmd, 1, 120), std::to_string(n) + " classified row(s)");
+    }
+    if (cmd.name == "reclassify") {
+        c_.classify_uploads(true);
+        return true;
+    }
+    if (cmd.name == "threshold") {
+        c_.confidence_threshold = a.empty() ? 0.5f : std::stof(a[0]);
+        return true;
+    }
+    if (cmd.name == "correct_wrong") {
+        // As a user correcting N rows whose prediction differs from the label the file carries,
+        // picking that label in the label picker.
+        std::size_t n = a.empty() ? 1 : std::stoul(a[0]), done = 0;
+        for (const auto& r : c_.upload_results()) {
+            if (done == n) break;
+            auto truth = parse_label_path(r.file_label);
+            if (!truth || truth->str() == r.predicted || !r.corrected.empty()) continue;
+            c_.correct(r.id, truth->str());
+            ++done;
+        }
+        if (done < n)
+            throw std::runtime_error("only " + std::to_string(done) + " wrong rows to correct");
+        return true;
+    }
+    if (cmd.name == "open_picker") {
+        std::size_t i = a.empty() ? 0 : std::stoul(a[0]);
+        if (i >= c_.upload_results().size()) throw std::runtime_error("no result row " + a[0]);
+        ui_.picker_row = c_.upload_results()[i].id;
+        ui_.open_picker_popup = true;
+        return true;
+    }
+    if (cmd.name == "picker_new") {  // types a new label and presses "Use new label"
+        if (a.empty()) throw std::runtime_error("picker_new needs a label path");
+        std::snprintf(ui_.picker_new_label, sizeof ui_.picker_new_label, "%s", a[0].c_str());
+        ui_.picker_selected = a[0];
+        ui_.picker_confirm_new = true;
+        return true;
+    }
+    if (cmd.name == "close_picker") {
+        ui_.picker_row = 0;
+        return true;
+    }
+    if (cmd.name == "wait_feedback") {
+        std::size_t n = a.empty() ? 1 : std::stoul(a[0]);
+        bool saving = false;
+        for (const auto& r : c_.upload_results()) saving |= r.saving;
+        return wait_until(c_.corrections_saved() >= n && !saving, timeout_of(cmd, 1, 60),
+                          std::to_string(n) + " saved correction(s)");
+    }
+    if (cmd.name == "retrain_corrections") {
+        if (frames_in_step_ == 0) {
+            previous_started_ = jobs_.started_job_id();
+            jobs_.retrain_with_corrections();
+            return false;
+        }
+        if (jobs_.submitting()) return wait_until(false, 120, "the submit to finish");
+        if (jobs_.started_job_id() == previous_started_)
+            throw std::runtime_error("no retrain with corrections was queued (see the toasts)");
+        return true;
+    }
+    if (cmd.name == "autosync") {  // the Auto Sync checkbox and its count (0 = off)
+        jobs::ScheduleSettings sch = c_.schedule();
+        int n = a.empty() ? 0 : std::stoi(a[0]);
+        sch.auto_sync = n > 0;
+        if (n > 0) sch.auto_sync_after = n;
+        c_.update_schedule(sch);
+        previous_started_ = jobs_.started_job_id();
+        return true;
+    }
+    if (cmd.name == "wait_auto_sync") {
+        return wait_until(!jobs_.submitting() && !jobs_.started_job_id().empty() &&
+                              jobs_.started_job_id() != previous_started_,
+                          timeout_of(cmd, 0, 60), "Auto Sync to queue a retrain");
+    }
+    // ---- Models ----
+    if (cmd.name == "wait_active") {
+        int v = a.empty() ? 1 : parse_version(a[0]);
+        return wait_until(c_.active_version() == v && !c_.models_busy(), timeout_of(cmd, 1, 60),
+                          "v" + std::to_string(v) + " to be active");
+    }
+    if (cmd.name == "wait_models") {
+        std::size_t n = a.empty() ? 1 : std::stoul(a[0]);
+        if (frames_in_step_ == 0) c_.refresh_models();
+        return wait_until(c_.models().size() >= n, timeout_of(cmd, 1, 60),
+                          std::to_string(n) + " model version(s)");
+    }
+    if (cmd.name == "promote") {
+        c_.promote_version(parse_version(a.at(0)));
+        return true;
+    }
+    if (cmd.name == "ask_rollback") {  // the Roll back button: opens the confirmation
+        ui_.confirm_rollback = parse_version(a.at(0));
+        return true;
+    }
+    if (cmd.name == "rollback") {  // the confirmation's Roll back button
+        ui_.confirm_rollback = 0;
+        c_.rollback_to(parse_version(a.at(0)));
+        return true;
+    }
+    if (cmd.name == "compare") {
+        ui_.compare_a = parse_version(a.at(0));
+        ui_.compare_b = parse_version(a.at(1));
+        c_.compare_versions(ui_.compare_a, ui_.compare_b);
+        return true;
+    }
+    if (cmd.name == "wait_compare") {
+        return wait_until(!c_.comparing() && c_.comparison().has_value(), timeout_of(cmd, 0, 60),
+                          "the comparison");
+    }
+    if (cmd.name == "pin") {
+        if (a.empty()) throw std::runtime_error("pin needs a path");
+        c_.pin_test_set(a[0]);
+        return true;
+    }
+    if (cmd.name == "wait_pinned") {
+        std::size_t n = a.empty() ? 1 : std::stoul(a[0]);
+        return wait_until(c_.pinned_sets().size() >= n && !c_.models_busy(), timeout_of(cmd, 1, 60),
+                          std::to_string(n) + " pinned set(s)");
     }
     if (cmd.name == "start_retrain") {
         // Clicks once, then waits until the job is queued (its id is known).
@@ -396,31 +522,63 @@ json TestDriver::state() const {
                     {"metrics", f->metrics},
                     {"previous_metrics", f->previous_metrics}};
     }
+    json results = json::array();
+    for (const auto& r : c_.upload_results()) {
+        results.push_back({{"document", r.document},
+                           {"predicted", r.predicted},
+                           {"confidence", r.confidence},
+                           {"top", r.top.size()},
+                           {"file_label", r.file_label},
+                           {"corrected", r.corrected},
+                           {"model_version", r.model_version},
+                           {"highlighted", r.min_confidence() < c_.confidence_threshold}});
+    }
+    json versions = json::array();
+    for (const auto& m : c_.models()) versions.push_back(m.version);
+    json comparison = c_.comparison() ? c_.comparison()->to_json() : json(nullptr);
+    if (comparison.is_object()) {
+        comparison.erase("curve_a");
+        comparison.erase("curve_b");
+    }
+    json pinned = json::array();
+    for (const auto& p : c_.pinned_sets()) pinned.push_back(p.name);
     auto active = c_.active_version();
-    return {{"tab", tab_key(c_.active_tab())},
-            {"active_version", active ? json(*active) : json(nullptr)},
-            {"retrain_files", files},
-            {"rejections", rejections},
-            {"upload_docs", uploads},
-            {"start_blocker", c_.start_blocker()},
-            {"toasts", toasts},
-            {"screenshots", screenshots_},
-            {"frames_drawn", frames_},
-            {"frames_at_script_end", frames_at_script_end_},
-            {"max_frame_gap_seconds", max_frame_gap_},
-            {"jobs",
-             {{"started_job", jobs_.started_job_id()},
-              {"max_progress_seen", max_progress_seen_},
-              {"max_curve_points_seen", max_curve_points_seen_},
-              {"live", live},
-              {"finished", finished},
-              {"queue_length", jobs_.queue_length()},
-              {"history_rows", jobs_.history_size()},
-              {"history_total", jobs_.history_total()},
-              {"history_load_seconds", jobs_.last_history_seconds()},
-              {"history", history},
-              {"last_export", jobs_.last_export_path()},
-              {"store_error", jobs_.store_error()}}}};
+    return {
+        {"tab", tab_key(c_.active_tab())},
+        {"upload",
+         {{"results", results},
+          {"corrections_saved", c_.corrections_saved()},
+          {"pending_feedback", c_.pending_feedback()},
+          {"label_paths", c_.label_paths().size()},
+          {"last_export", c_.last_predictions_export()}}},
+        {"models",
+         {{"versions", versions},
+          {"previous_active", c_.previous_active() ? json(*c_.previous_active()) : json(nullptr)},
+          {"comparison", comparison},
+          {"pinned", pinned}}},
+        {"active_version", active ? json(*active) : json(nullptr)},
+        {"retrain_files", files},
+        {"rejections", rejections},
+        {"upload_docs", uploads},
+        {"start_blocker", c_.start_blocker()},
+        {"toasts", toasts},
+        {"screenshots", screenshots_},
+        {"frames_drawn", frames_},
+        {"frames_at_script_end", frames_at_script_end_},
+        {"max_frame_gap_seconds", max_frame_gap_},
+        {"jobs",
+         {{"started_job", jobs_.started_job_id()},
+          {"max_progress_seen", max_progress_seen_},
+          {"max_curve_points_seen", max_curve_points_seen_},
+          {"live", live},
+          {"finished", finished},
+          {"queue_length", jobs_.queue_length()},
+          {"history_rows", jobs_.history_size()},
+          {"history_total", jobs_.history_total()},
+          {"history_load_seconds", jobs_.last_history_seconds()},
+          {"history", history},
+          {"last_export", jobs_.last_export_path()},
+          {"store_error", jobs_.store_error()}}}};
 }
 
 }  // namespace htc::app

@@ -14,6 +14,23 @@
 //   wait_files N [SECONDS]               N entries in Files to Retrain, all counted
 //   wait_rejections N [SECONDS]          N rejected drop items shown
 //   wait_uploads N [SECONDS]             N documents in Document Upload
+//   wait_classified N [SECONDS]          N result rows on Document Upload, none classifying
+//   reclassify                           the Classify again button
+//   threshold X                          the "Highlight below" slider
+//   correct_wrong N                      corrects N rows whose prediction differs from the
+//                                        label their file carries, with that label
+//   open_picker ROW / close_picker       the Correct... button of a row (0-based) / Cancel
+//   picker_new PATH                      a new label typed in the picker (asks to confirm)
+//   wait_feedback N [SECONDS]            N corrections saved as feedback
+//   retrain_corrections                  Retrain with corrections; waits until it is queued
+//   autosync N                           Auto Sync after N corrections (0 = off)
+//   wait_auto_sync [SECONDS]             Auto Sync queued a retrain (a new started job)
+//   wait_active V [SECONDS]              version V is the active model
+//   wait_models N [SECONDS]              Refresh on Models, until N versions are listed
+//   promote V                            a version's Promote button
+//   ask_rollback V / rollback V          the Roll back button / its confirmation
+//   compare A B, wait_compare [SECONDS]  the Compare button, and its result
+//   pin PATH, wait_pinned N [SECONDS]    pins a test set
 //   start_retrain                        the Start Retrain button; waits until it is queued
 //   wait_progress [SECONDS]              the started job reports progress above 0
 //   wait_curve N [SECONDS]               the started job's live curve has N points (or it ended)

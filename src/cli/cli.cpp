@@ -32,9 +32,14 @@ void build_app(CLI::App& app, Globals& g, Action& action) {
         "  htc-trainer models                            versions and metrics\n"
         "  htc-trainer rollback                          back to the previous version\n"
         "  htc-trainer submit data.csv --wait            run as a job (see: history)\n"
+        "  htc-trainer feedback add --text T --label A/B  record a correction\n"
+        "  htc-trainer feedback retrain --wait           retrain with the corrections\n"
+        "  htc-trainer models compare v1 v2              side-by-side metrics\n"
+        "  htc-trainer testset pin gold.csv              gate every promotion on a file\n"
         "Run 'htc-trainer COMMAND --help' for the options of a command.");
     add_model_commands(app, g, action);
     add_job_commands(app, g, action);
+    add_feedback_commands(app, g, action);
 }
 
 const char* const kDescription =

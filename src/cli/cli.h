@@ -23,6 +23,11 @@ using Action = std::function<int()>;
 // Registration functions, one per file in src/cli/.
 void add_model_commands(CLI::App& app, Globals& g, Action& action);   // cmd_models.cpp
 void add_job_commands(CLI::App& app, Globals& g, Action& action);     // cmd_jobs.cpp
+void add_feedback_commands(CLI::App& app, Globals& g, Action& action);  // cmd_feedback.cpp
+
+// Runs a queued job in this process and follows it to the end (cmd_jobs.cpp); returns the
+// exit code of `submit --wait`.
+int follow_queued_job(const Globals& g, const std::string& id);
 
 // Parses argv and runs the chosen subcommand. Returns the process exit code: 0 on success,
 // otherwise non-zero with a one-line reason on stderr.

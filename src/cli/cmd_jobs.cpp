@@ -18,6 +18,7 @@
 #include "jobs/job_runner.h"
 #include "jobs/job_store.h"
 #include "jobs/retrain_job.h"
+#include "jobs/schedule.h"
 #include "jobs/seed_import.h"
 
 namespace fs = std::filesystem;
@@ -475,6 +476,21 @@ int cmd_worker(const Globals& g, WorkerFlags& f) {
                                             : "none",
                 f.follow ? "; waiting for jobs (Ctrl-C to stop)" : "");
         JobProgress progress(g.quiet);
+        // With --follow the worker also runs the schedule (watched folder, daily time) of
+        // <data>/schedule.json, checked every 2 s.
+        std::unique_ptr<UploadStore> sched_uploads;
+        std::unique_ptr<Scheduler> scheduler;
+        if (f.follow) {
+            sched_uploads = std::make_unique<UploadStore>(cfg.upload_dir, cfg.allowed_extensions,
+                                                          cfg.max_file_size);
+            scheduler = std::make_unique<Scheduler>(g.data_dir, *store, *sched_uploads);
+        }
+        auto steady = [] {
+            return std::chrono::duration<double>(
+                       std::chrono::steady_clock::now().time_since_epoch())
+                .count();
+        };
+        double next_schedule = 0;
         std::size_t reported = 0;
         bool all_completed = true, stopped = false;
         auto report_finished = [&] {
@@ -500,6 +516,15 @@ int cmd_worker(const Globals& g, WorkerFlags& f) {
                 // Running jobs go back to the queue; a second signal ends the process at once
                 // (the jobs are then recovered as interrupted by the next start).
                 runner.request_stop(JobRunner::StopMode::Requeue);
+            }
+            if (scheduler && !stopped && steady() >= next_schedule) {
+                next_schedule = steady() + 2;
+                for (const auto& ev : scheduler->tick(steady(), std::time(nullptr))) {
+                    progress.printer.finish();
+                    std::fprintf(stderr, "worker: schedule: %s%s%s\n", ev.message.c_str(),
+                                 ev.job_id.empty() ? "" : ": job ", ev.job_id.c_str());
+                    if (!ev.job_id.empty()) runner.notify();
+                }
             }
             auto snap = runner.snapshot();
             for (const auto& l : snap->live)
@@ -546,6 +571,14 @@ int cmd_import(const Globals& g, const std::string& dir, ConfigOverrides& o) {
 }
 
 }  // namespace
+
+int follow_queued_job(const Globals& g, const std::string& id) {
+    return guarded([&] {
+        JobsConfig cfg = config_for(g, ConfigOverrides{});
+        auto store = std::make_shared<JobStore>(cfg.store_path());
+        return follow_job(g, cfg, store, id);
+    });
+}
 
 void add_job_commands(CLI::App& app, Globals& g, Action& action) {
     // submit
@@ -632,7 +665,9 @@ void add_job_commands(CLI::App& app, Globals& g, Action& action) {
         "--follow). Ctrl-C (SIGINT/SIGTERM) stops gracefully: running jobs are queued again; a "
         "second Ctrl-C exits at once (the next start marks them interrupted and requeues them). "
         "Exit 0 when every job it ran completed, 1 otherwise, 130 when stopped");
-    worker->add_flag("--follow", wf->follow, "Keep waiting for new jobs");
+    worker->add_flag("--follow", wf->follow,
+                     "Keep waiting for new jobs, and run the schedule (watched folder, daily "
+                     "time; see 'htc-trainer schedule')");
     add_runner_options(*worker, wf->config);
     add_store_options(*worker, wf->config);
     worker->footer(kConfigHelp);

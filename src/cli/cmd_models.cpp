@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/retrain_options.h"
+#include "model/compare.h"
 #include "pipeline.h"
 
 namespace htc::cli {
@@ -86,6 +87,17 @@ int cmd_retrain(Globals& g, RetrainFlags& flags) {
                     version_name(r.previous_version).c_str());
         print_metrics(*r.previous_metrics, "  ");
     }
+    if (r.pinned_metrics) {
+        std::printf("Pinned test sets (%zu file(s), %d documents): leaf accuracy %s",
+                    r.pinned_files.size(), r.pinned_metrics->documents,
+                    fixed(r.pinned_metrics->leaf_accuracy).c_str());
+        if (r.previous_pinned_metrics)
+            std::printf(" (previous active model %s)",
+                        fixed(r.previous_pinned_metrics->leaf_accuracy).c_str());
+        std::printf("\n");
+    }
+    if (r.corrections > 0)
+        std::printf("Corrections always trained on: %zu\n", r.corrections);
     const auto& s = r.sanitize;
     std::printf("Data: %zu new examples, corpus %zu; masked %zu e-mail, %zu URL, %zu phone; "
                 "%zu duplicates, %zu conflicts, %zu unlabelled, %zu bad labels\n",
@@ -225,6 +237,62 @@ int cmd_models(Globals& g) {
     return 0;
 }
 
+std::string signed3(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%+.3f", v);
+    return buf;
+}
+
+int cmd_compare(Globals& g, const std::string& a, const std::string& b,
+                const std::vector<std::string>& on, const IngestOptions& ingest, int classes) {
+    Registry registry(g.data_dir);
+    int va = parse_version(a), vb = parse_version(b);
+    ModelComparison c = compare_versions(registry, va, vb, on, ingest);
+    if (g.json) {
+        std::cout << c.to_json().dump(2) << "\n";
+        return 0;
+    }
+    std::string na = version_name(va), nb = version_name(vb);
+    std::printf("%s vs %s, on %s\n\n", na.c_str(), nb.c_str(), c.basis.c_str());
+    std::printf("%-24s %8s %8s %8s\n", "METRIC", na.c_str(), nb.c_str(), "DELTA");
+    for (const auto& m : c.metrics)
+        std::printf("%-24s %8s %8s %8s\n", m.name.c_str(), fixed(m.a).c_str(), fixed(m.b).c_str(),
+                    signed3(m.delta()).c_str());
+    std::printf("\nPer-class F1, largest classes first (support %s/%s):\n", na.c_str(), nb.c_str());
+    std::printf("%-48s %9s %7s %7s %8s\n", "CLASS", "SUPPORT", na.c_str(), nb.c_str(), "DELTA");
+    int shown = 0;
+    for (const auto& d : c.classes) {
+        if (classes >= 0 && shown >= classes) break;
+        ++shown;
+        std::string sup = std::to_string(d.support_a) + "/" + std::to_string(d.support_b);
+        std::printf("%-48s %9s %7s %7s %8s\n", d.label.c_str(), sup.c_str(),
+                    d.in_a ? fixed(d.f1_a).c_str() : "-", d.in_b ? fixed(d.f1_b).c_str() : "-",
+                    d.in_a && d.in_b ? signed3(d.delta()).c_str() : "new/gone");
+    }
+    if (classes >= 0 && static_cast<int>(c.classes.size()) > classes)
+        std::printf("... %zu more (--classes -1 shows all)\n", c.classes.size() - classes);
+    auto confusions = [](const char* title, const std::vector<Confusion>& v) {
+        std::printf("\n%s: %s\n", title, v.empty() ? "none" : "");
+        for (const auto& x : v)
+            std::printf("  %4d  %s -> %s\n", x.count, x.truth.c_str(), x.predicted.c_str());
+    };
+    confusions(("Confusions that appeared in " + nb).c_str(), c.appeared);
+    confusions(("Confusions that disappeared since " + na).c_str(), c.disappeared);
+    auto curve = [](const std::string& n, const nlohmann::json& pts) {
+        if (!pts.is_array() || pts.empty()) {
+            std::printf("  %s: no curve recorded\n", n.c_str());
+            return;
+        }
+        std::printf("  %s: %zu points, first %s, last %s\n", n.c_str(), pts.size(),
+                    fixed(pts.front()[1].get<double>(), 4).c_str(),
+                    fixed(pts.back()[1].get<double>(), 4).c_str());
+    };
+    std::printf("\nTraining curves:\n");
+    curve(na, c.curve_a);
+    curve(nb, c.curve_b);
+    return 0;
+}
+
 }  // namespace
 
 void add_model_commands(CLI::App& app, Globals& g, Action& action) {
@@ -245,7 +313,9 @@ void add_model_commands(CLI::App& app, Globals& g, Action& action) {
         "classify", "Predict label paths (with a confidence per level) for documents");
     classify->add_option("paths", cf->paths, "Files or folders")->required();
     add_ingest_options(*classify, cf->ingest);
-    classify->add_option("--format", cf->format, "table, csv or json")
+    classify->add_option("--format", cf->format,
+                         "table; csv (columns document, predicted_path, confidence_per_level, "
+                         "top3, model_version; RFC 4180 quoting); or json")
         ->check(CLI::IsMember({"table", "csv", "json"}))
         ->capture_default_str();
     classify->add_option("--min-confidence", cf->min_confidence,
@@ -268,7 +338,29 @@ void add_model_commands(CLI::App& app, Globals& g, Action& action) {
 
     // models
     auto* models = app.add_subcommand("models", "List model versions with their metrics");
-    models->callback([&g, &action] { action = [&g] { return cmd_models(g); }; });
+    auto ca = std::make_shared<std::string>(), cb = std::make_shared<std::string>();
+    auto con = std::make_shared<std::vector<std::string>>();
+    auto cin = std::make_shared<IngestOptions>();
+    auto ccl = std::make_shared<int>(20);
+    auto* compare = models->add_subcommand(
+        "compare",
+        "Compare two versions side by side: per-level accuracy and F1s with deltas (B - A), "
+        "per-class F1 changes sorted by class size, confusions that appeared or disappeared, "
+        "and both training curves. Without --on, each version's stored metrics (on its own "
+        "validation split) are compared; with --on FILES both are scored on the same labelled "
+        "documents");
+    compare->add_option("a", *ca, "Version A (the baseline), e.g. v1")->required();
+    compare->add_option("b", *cb, "Version B, e.g. v2")->required();
+    compare->add_option("--on", *con, "Labelled file(s) to score both versions on");
+    compare->add_option("--classes", *ccl, "Per-class rows shown (-1 = all)")->capture_default_str();
+    add_ingest_options(*compare, *cin);
+    compare->callback([&g, &action, ca, cb, con, cin, ccl] {
+        action = [&g, ca, cb, con, cin, ccl] { return cmd_compare(g, *ca, *cb, *con, *cin, *ccl); };
+    });
+    models->callback([&g, &action, models] {
+        if (models->got_subcommand("compare")) return;
+        action = [&g] { return cmd_models(g); };
+    });
 
     // promote / rollback / delete-model
     auto pv = std::make_shared<std::string>();

@@ -6,6 +6,9 @@
 #include <fstream>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
+
+#include "model/testsets.h"
 
 namespace fs = std::filesystem;
 
@@ -45,6 +48,7 @@ void write_corpus(const std::string& path, const std::vector<Example>& examples)
     out.reserve(examples.size() * 256);
     for (const auto& e : examples) {
         nlohmann::json j = {{"t", e.text}, {"l", e.label.str()}, {"o", e.order}, {"s", e.source}};
+        if (e.train_only) j["x"] = 1;
         out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         out += '\n';
     }
@@ -69,6 +73,7 @@ std::vector<Example> read_corpus(const std::string& path) {
             e.label = *label;
             e.order = j.value("o", std::int64_t{0});
             e.source = j.value("s", "");
+            e.train_only = j.value("x", 0) != 0;
             out.push_back(std::move(e));
         } catch (const std::exception& ex) {
             throw std::runtime_error(path + ":" + std::to_string(n) +
@@ -187,7 +192,9 @@ nlohmann::json RetrainOptions::to_json() const {
             {"validation_fraction", validation_fraction},
             {"promote", to_string(promote)},
             {"extend_corpus", extend_corpus},
-            {"pinned_test_files", pinned_test_files}};
+            {"pinned_test_files", pinned_test_files},
+            {"use_pinned_sets", use_pinned_sets},
+            {"train_only_files", train_only_files}};
 }
 
 RetrainOptions RetrainOptions::from_json(const nlohmann::json& j) {
@@ -203,6 +210,8 @@ RetrainOptions RetrainOptions::from_json(const nlohmann::json& j) {
     o.promote = parse_promote_policy(j.value("promote", "if-not-worse"));
     o.extend_corpus = j.value("extend_corpus", true);
     o.pinned_test_files = j.value("pinned_test_files", std::vector<std::string>{});
+    o.use_pinned_sets = j.value("use_pinned_sets", true);
+    o.train_only_files = j.value("train_only_files", std::vector<std::string>{});
     return o;
 }
 
@@ -224,6 +233,11 @@ nlohmann::json RetrainResult::to_json() const {
                         {"model_bytes", model_bytes},
                         {"curve", curve}};
     j["previous_metrics"] = previous_metrics ? previous_metrics->to_json() : nlohmann::json();
+    j["corrections"] = corrections;
+    j["pinned_files"] = pinned_files;
+    j["pinned_metrics"] = pinned_metrics ? pinned_metrics->to_json() : nlohmann::json();
+    j["previous_pinned_metrics"] =
+        previous_pinned_metrics ? previous_pinned_metrics->to_json() : nlohmann::json();
     return j;
 }
 
@@ -288,6 +302,19 @@ RetrainResult retrain(const Registry& registry, const RetrainOptions& opts,
     ingested.records.clear();
     ingested.records.shrink_to_fit();
     r.feedback_examples = feedback.size();
+    if (!opts.train_only_files.empty()) {
+        std::unordered_set<std::string> names(opts.train_only_files.begin(),
+                                              opts.train_only_files.end());
+        for (auto& e : feedback) {
+            // source is "path:line" (or "path").
+            std::string file = e.source;
+            auto colon = file.rfind(':');
+            if (colon != std::string::npos && colon + 1 < file.size() &&
+                file.find_first_not_of("0123456789", colon + 1) == std::string::npos)
+                file.resize(colon);
+            if (names.count(fs::path(file).filename().string())) e.train_only = true;
+        }
+    }
     throw_if_cancelled(cancel);
 
     auto previous_version = registry.active();
@@ -336,8 +363,28 @@ RetrainResult retrain(const Registry& registry, const RetrainOptions& opts,
                " classes");
     throw_if_cancelled(cancel);
 
-    // --- split + train
-    Split split = stratified_split(texts, labels, opts.validation_fraction);
+    // --- split + train. Corrections stay out of the split: they are always trained on, and
+    // the other documents are split exactly as they would be without them.
+    Split split;
+    {
+        std::vector<int> pool;
+        std::vector<std::string> pool_texts;
+        std::vector<int> pool_labels;
+        for (std::size_t i = 0; i < corpus.size(); ++i) {
+            if (corpus[i].train_only) {
+                ++r.corrections;
+                continue;
+            }
+            pool.push_back(static_cast<int>(i));
+            pool_texts.push_back(texts[i]);
+            pool_labels.push_back(labels[i]);
+        }
+        Split inner = stratified_split(pool_texts, pool_labels, opts.validation_fraction);
+        for (int k : inner.train) split.train.push_back(pool[k]);
+        for (int k : inner.validation) split.validation.push_back(pool[k]);
+        for (std::size_t i = 0; i < corpus.size(); ++i)
+            if (corpus[i].train_only) split.train.push_back(static_cast<int>(i));
+    }
     r.train_examples = split.train.size();
     r.validation_examples = split.validation.size();
     std::vector<std::string> train_texts;
@@ -400,10 +447,24 @@ RetrainResult retrain(const Registry& registry, const RetrainOptions& opts,
     }
     // Pinned test sets: documents the team cares about; the new model must not get worse.
     std::optional<Metrics> pinned_new, pinned_old;
-    if (!opts.pinned_test_files.empty()) {
+    std::vector<std::string> stored_sets;
+    if (opts.use_pinned_sets) stored_sets = pinned_set_paths(registry.data_dir());
+    r.pinned_files = opts.pinned_test_files;
+    r.pinned_files.insert(r.pinned_files.end(), stored_sets.begin(), stored_sets.end());
+    if (!r.pinned_files.empty()) {
         SanitizeStats pstats;
-        auto pinned = examples_from_files(opts.pinned_test_files, opts.ingest, opts.sanitize,
-                                          nullptr, pstats);
+        std::vector<Example> pinned;
+        if (!opts.pinned_test_files.empty())
+            pinned = examples_from_files(opts.pinned_test_files, opts.ingest, opts.sanitize,
+                                         nullptr, pstats);
+        // Stored sets are read with the readers' own detection: the job's column overrides
+        // describe its feedback files, not the team's test files.
+        if (!stored_sets.empty()) {
+            auto more = examples_from_files(stored_sets, IngestOptions{}, opts.sanitize, nullptr,
+                                            pstats);
+            pinned.insert(pinned.end(), std::make_move_iterator(more.begin()),
+                          std::make_move_iterator(more.end()));
+        }
         std::vector<std::string> ptexts;
         std::vector<LabelPath> ptruth;
         for (auto& e : pinned) {
@@ -416,6 +477,8 @@ RetrainResult retrain(const Registry& registry, const RetrainOptions& opts,
                 pinned_old = evaluate(ptruth, predict_all(*previous, ptexts, cancel));
         }
     }
+    r.pinned_metrics = pinned_new;
+    r.previous_pinned_metrics = pinned_old;
     throw_if_cancelled(cancel);
 
     // --- promotion decision
@@ -487,6 +550,7 @@ RetrainResult retrain(const Registry& registry, const RetrainOptions& opts,
                      {"train", r.train_examples},
                      {"validation", r.validation_examples},
                      {"feedback", r.feedback_examples},
+                     {"corrections", r.corrections},
                      {"classes", r.num_classes},
                      {"levels", tax.max_depth()},
                      {"engine_info", model->engine->info()},

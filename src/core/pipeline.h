@@ -32,6 +32,11 @@ struct RetrainOptions {
     PromotePolicy promote = PromotePolicy::IfNotWorse;  // --force == Always
     bool extend_corpus = true;  // train on the active model's corpus plus the new feedback
     std::vector<std::string> pinned_test_files;  // scored on every retrain, gate promotion
+    // Also score on the sets pinned in <data>/testsets/ (testsets.h).
+    bool use_pinned_sets = true;
+    // File names (not paths) whose examples are corrections of predictions: always trained
+    // on, never held out for validation, and remembered as such in the corpus.
+    std::vector<std::string> train_only_files;
     std::string job_id;
     nlohmann::json to_json() const;
     static RetrainOptions from_json(const nlohmann::json& j);
@@ -51,6 +56,10 @@ struct RetrainResult {
     std::string promotion_reason;    // why it was or was not promoted
     Metrics metrics;                 // new model on the validation split
     std::optional<Metrics> previous_metrics;  // the previous active model on the same split
+    std::size_t corrections = 0;     // train-only examples (corrections) in the corpus
+    std::vector<std::string> pinned_files;     // pinned test files scored
+    std::optional<Metrics> pinned_metrics;     // new model on the pinned test sets
+    std::optional<Metrics> previous_pinned_metrics;  // the previous active model on them
     double train_seconds = 0;
     std::uint64_t model_bytes = 0;
     nlohmann::json curve;            // training curve points [[fraction, value], ...]

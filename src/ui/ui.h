@@ -26,6 +26,20 @@ struct UiState {
     bool open_view_popup = false;
     bool select_tab_from_settings = true;  // the first frame selects the saved tab
     bool force_tab = false;                // the test driver (or a command) switched tabs
+    // Document Upload: the row whose label picker is open (0 = none).
+    std::uint64_t picker_row = 0;
+    bool open_picker_popup = false;
+    char picker_filter[256] = "";
+    char picker_new_label[512] = "";
+    std::string picker_selected;
+    bool picker_confirm_new = false;
+    // Models: the versions being compared, a pending rollback / delete confirmation.
+    int compare_a = 0, compare_b = 0;
+    int confirm_rollback = 0;  // version to roll back to (0 = none)
+    int confirm_delete = 0;
+    char pin_path[1024] = "";
+    char watch_folder[1024] = "";
+    char daily_time[16] = "";
     float scale = 1.0f;
     float requested_scale = 0;  // set by the Settings menu; applied between frames
 };
@@ -49,6 +63,11 @@ void draw_status_bar(Frame& f, float height);
 void draw_toasts(Frame& f);
 // The full record of one job (files with per-file results, metrics, per-class table, log).
 void draw_job_view_popup(Frame& f);
+
+// ---- label_picker.cpp ----
+// The "Correct label" popup of Document Upload: a filterable tree of the model's labels, and a
+// new label after a confirmation. Returns true (and sets *chosen) when the user saved a label.
+bool label_picker_popup(Frame& f, const std::string& predicted, std::string* chosen);
 
 // ---- widgets.cpp ----
 struct BadgeColors {

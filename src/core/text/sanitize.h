@@ -37,6 +37,9 @@ struct Example {
     LabelPath label;    // canonical path
     std::int64_t order = 0;
     std::string source;  // file:line, for reports
+    // A user's correction of a prediction: always trained on, never held out for validation
+    // (the model must learn it, and validation stays comparable between versions).
+    bool train_only = false;
 };
 
 // Sanitizes texts, parses labels, removes exact duplicates and resolves conflicts (the same
