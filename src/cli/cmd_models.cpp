@@ -1,5 +1,6 @@
 // Commands over models: retrain, classify, evaluate, models, promote, rollback, delete-model.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -7,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/retrain_options.h"
 #include "model/compare.h"
+#include "jobs/history_export.h"
 #include "pipeline.h"
 
 namespace htc::cli {
@@ -119,17 +121,6 @@ struct ClassifyFlags {
     std::string version;
 };
 
-std::string csv_cell(const std::string& s) {
-    bool quote = s.find_first_of(",\"\r\n") != std::string::npos;
-    if (!quote) return s;
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
-
 int cmd_classify(Globals& g, ClassifyFlags& f) {
     Registry registry(g.data_dir);
     int version = f.version.empty() ? registry.active().value_or(0) : parse_version(f.version);
@@ -144,11 +135,15 @@ int cmd_classify(Globals& g, ClassifyFlags& f) {
         any_ok |= fr.ok();
     }
     if (!any_ok) throw std::runtime_error("none of the given files could be read");
+    if (in.records.empty())
+        throw std::runtime_error("no documents found in the given files (see the messages above)");
     std::string format = g.json ? "json" : f.format;
     auto out = nlohmann::json::array();
+    struct Row {
+        std::string doc, path, conf;
+    };
+    std::vector<Row> rows;
     if (format == "csv") std::printf("document,predicted_path,confidence_per_level,top3,model_version\n");
-    if (format == "table")
-        std::printf("%-32s %-44s %s\n", "DOCUMENT", "PREDICTED PATH", "CONFIDENCE PER LEVEL");
     for (const auto& rec : in.records) {
         auto pred = model->predict(rec.text, f.min_confidence);
         std::string doc = rec.source + ":" + std::to_string(rec.line);
@@ -169,11 +164,32 @@ int cmd_classify(Globals& g, ClassifyFlags& f) {
                            {"label", rec.label},
                            {"model_version", version}});
         } else if (format == "csv") {
-            std::printf("%s,%s,%s,%s,%s\n", csv_cell(doc).c_str(), csv_cell(pred.path.path.str()).c_str(),
-                        csv_cell(conf).c_str(), csv_cell(top).c_str(), version_name(version).c_str());
+            // The same cell rules as the history export: quoted, formulas neutralised.
+            std::printf("%s,%s,%s,%s,%s\n", jobs::csv_cell(doc).c_str(),
+                        jobs::csv_cell(pred.path.path.str()).c_str(), jobs::csv_cell(conf).c_str(),
+                        jobs::csv_cell(top).c_str(), version_name(version).c_str());
         } else {
-            std::printf("%-32s %-44s %s\n", doc.c_str(), pred.path.path.str().c_str(), conf.c_str());
+            rows.push_back({std::move(doc), pred.path.path.str(), std::move(conf)});
         }
+    }
+    if (format == "table") {
+        // Columns as wide as their longest cell (in code points), so long names stay aligned.
+        auto width = [](const std::string& s) {
+            return static_cast<std::size_t>(std::count_if(
+                s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+        };
+        auto pad = [&](const std::string& s, std::size_t w) {
+            return s + std::string(w > width(s) ? w - width(s) : 0, ' ');
+        };
+        std::size_t wd = width("DOCUMENT"), wp = width("PREDICTED PATH");
+        for (const auto& r : rows) {
+            wd = std::max(wd, width(r.doc));
+            wp = std::max(wp, width(r.path));
+        }
+        std::printf("%s  %s  %s\n", pad("DOCUMENT", wd).c_str(), pad("PREDICTED PATH", wp).c_str(),
+                    "CONFIDENCE PER LEVEL");
+        for (const auto& r : rows)
+            std::printf("%s  %s  %s\n", pad(r.doc, wd).c_str(), pad(r.path, wp).c_str(), r.conf.c_str());
     }
     if (format == "json") std::cout << nlohmann::json{{"model_version", version}, {"predictions", out}}.dump(2) << "\n";
     if (format == "table" && !g.quiet)
