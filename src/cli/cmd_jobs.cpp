@@ -613,7 +613,7 @@ void add_job_commands(CLI::App& app, Globals& g, Action& action) {
                      "interrupted); repeatable or comma separated")
         ->type_name("STATUS")
         ->delimiter(',');
-    history->add_option("--limit", hf->limit, "Jobs per page")->capture_default_str();
+    history->add_option("--limit", hf->limit, "Jobs per page")->check(CLI::Range(1, 100000000))->capture_default_str();
     history->add_option("--offset", hf->offset, "Jobs to skip (paging)");
     history
         ->add_option("--search", hf->search,

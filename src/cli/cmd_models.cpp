@@ -30,7 +30,7 @@ void print_file_reports(const std::vector<FileReport>& files) {
         std::fprintf(stderr, "  %s: %s, %zu record(s), %zu labelled", f.path.c_str(),
                      f.format.c_str(), f.records, f.labelled);
         if (!f.skipped.empty()) std::fprintf(stderr, ", %zu skipped", f.skipped.size());
-        if (f.encoding != "utf-8" && f.encoding != "utf-8-bom")
+        if (!f.encoding.empty() && f.encoding != "utf-8" && f.encoding != "utf-8-bom")
             std::fprintf(stderr, ", decoded as %s", f.encoding.c_str());
         std::fprintf(stderr, "\n");
         for (std::size_t i = 0; i < f.skipped.size() && i < 5; ++i)
