@@ -793,3 +793,23 @@ TEST_CASE("C26, C27: seed job logs import; damaged files are reported, never fat
                       Catch::Contains("not a folder"));
     CHECK(store.integrity_check() == "ok");
 }
+
+TEST_CASE("uploads: a folder's symbolic links to files outside it are not taken", "[jobs]") {
+    htc::test::TempDir tmp;
+    write_all(tmp / "secret.txt", "outside the dropped folder");
+    write_all(tmp / "drop/A/one.csv", "text,label\nx,A\n");
+    fs::create_directories(tmp / "drop/B");
+    fs::create_symlink(tmp / "secret.txt", tmp / "drop/A/leak.txt");
+    fs::create_symlink("../A/one.csv", tmp / "drop/B/inside.csv");
+    fs::create_directory_symlink(tmp / "drop", tmp / "drop/B/loop");
+    UploadStore uploads((tmp / "up").string(), {".csv", ".txt"}, 1000);
+    UploadPlan plan = uploads.plan(std::vector<std::string>{(tmp / "drop").string()});
+    std::map<std::string, UploadItem> by_display;
+    for (const auto& i : plan.items) by_display[i.display] = i;
+    CHECK(by_display["drop/A/leak.txt"].rejected ==
+          "symbolic link to a file outside the folder, not taken");
+    CHECK(by_display["drop/A/leak.txt"].stored_rel.empty());
+    CHECK(by_display["drop/A/one.csv"].stored_rel == "drop/A/one.csv");
+    CHECK(by_display["drop/B/inside.csv"].stored_rel == "drop/B/inside.csv");
+    CHECK(plan.accepted() == 2);
+}

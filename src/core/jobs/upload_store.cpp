@@ -352,11 +352,28 @@ UploadPlan UploadStore::plan(const std::vector<UploadSource>& sources) const {
                 UploadItem hidden;
                 hidden.source = entry.path().string();
                 hidden.display = display_text(
-                    name + "/" + fs::relative(entry.path(), src.path, ec).generic_string());
+                    name + "/" + entry.path().lexically_relative(src.path).generic_string());
                 hidden.rejected = "hidden file or folder, not taken";
                 if (entry.is_directory(ec)) walk.disable_recursion_pending();
                 reject_in_folder(std::move(hidden));
                 continue;
+            }
+            if (entry.is_symlink(ec) && entry.is_regular_file(ec)) {
+                // A link may point anywhere on the disk; only files inside the dropped folder
+                // are taken, so dropping a folder never uploads more than that folder.
+                std::error_code lec;
+                const fs::path target = fs::canonical(entry.path(), lec);
+                const fs::path base = fs::canonical(src.path, lec);
+                const auto inside = target.lexically_relative(base);
+                if (lec || inside.empty() || *inside.begin() == "..") {
+                    UploadItem link;
+                    link.source = entry.path().string();
+                    link.display =
+                        display_text(name + "/" + entry.path().lexically_relative(src.path).generic_string());
+                    link.rejected = "symbolic link to a file outside the folder, not taken";
+                    reject_in_folder(std::move(link));
+                    continue;
+                }
             }
             if (entry.is_regular_file(ec)) files.push_back(entry.path());
         }
@@ -370,7 +387,8 @@ UploadPlan UploadStore::plan(const std::vector<UploadSource>& sources) const {
         std::sort(files.begin(), files.end());
         std::size_t taken = 0;
         for (const auto& f : files) {
-            fs::path rel = fs::relative(f, src.path, ec);
+            // Lexical: a symbolic link keeps its own name and place in the folder.
+            fs::path rel = f.lexically_relative(src.path);
             UploadItem it;
             it.source = f.string();
             it.display = display_text(name + "/" + rel.generic_string());
