@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-./scripts/build.sh
+./scripts/build.sh htc-trainer   # the program only; scripts/test.sh builds the tests
 DATA=${HTC_DATA_DIR:-./db}
 ./build/htc-trainer retrain assets/sample --data-dir "$DATA"
 ./build/htc-trainer models --data-dir "$DATA"
