@@ -111,9 +111,12 @@ void fsync_dir(const fs::path& dir) {
 
 // Copies `src` to `dst` through a temporary name in the same folder, fsync and rename.
 // Returns "" on success, else the reason.
+// `storage_failed` is set when the destination could not be written (as opposed to a problem
+// with the source file).
 std::string copy_file_atomic(const std::string& src, const fs::path& dst, std::uint64_t max_size,
                              std::uint64_t& copied_total, std::uint64_t total,
-                             const UploadStore::CopyProgress& progress) {
+                             const UploadStore::CopyProgress& progress, bool& storage_failed) {
+    storage_failed = false;
     int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) return std::string("cannot read: ") + std::strerror(errno);
     struct stat st {};
@@ -126,6 +129,7 @@ std::string copy_file_atomic(const std::string& src, const fs::path& dst, std::u
     if (out < 0) {
         int err = errno;
         ::close(in);
+        storage_failed = true;
         return std::string("cannot write the upload copy: ") + std::strerror(err);
     }
     std::string reason;
@@ -152,6 +156,7 @@ std::string copy_file_atomic(const std::string& src, const fs::path& dst, std::u
             if (w < 0) {
                 if (errno == EINTR) continue;
                 reason = std::string("cannot write the upload copy: ") + std::strerror(errno);
+                storage_failed = true;
                 break;
             }
             p += w;
@@ -162,12 +167,18 @@ std::string copy_file_atomic(const std::string& src, const fs::path& dst, std::u
         if (progress) progress(copied_total, total);
     }
     ::close(in);
-    if (reason.empty() && ::fsync(out) != 0)
+    if (reason.empty() && ::fsync(out) != 0) {
         reason = std::string("cannot write the upload copy: ") + std::strerror(errno);
-    if (::close(out) != 0 && reason.empty())
+        storage_failed = true;
+    }
+    if (::close(out) != 0 && reason.empty()) {
         reason = std::string("cannot write the upload copy: ") + std::strerror(errno);
-    if (reason.empty() && ::rename(tmp.c_str(), dst.c_str()) != 0)
+        storage_failed = true;
+    }
+    if (reason.empty() && ::rename(tmp.c_str(), dst.c_str()) != 0) {
         reason = std::string("cannot store the upload copy: ") + std::strerror(errno);
+        storage_failed = true;
+    }
     if (!reason.empty()) ::unlink(tmp.c_str());
     return reason;
 }
@@ -415,11 +426,23 @@ UploadPlan UploadStore::plan(const std::vector<UploadSource>& sources) const {
 void UploadStore::copy(const std::string& job_id, UploadPlan& plan,
                        const CopyProgress& progress) const {
     fs::path dir = job_dir(job_id);
-    fs::create_directories(dir);
-    std::ofstream(dir / kPendingMarker).put('\n');
     std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+        remove_job(job_id);
+        throw UploadError("cannot create the upload folder " + dir.string() + ": " + ec.message());
+    }
+    {
+        std::ofstream marker(dir / kPendingMarker);
+        marker.put('\n');
+        marker.flush();
+        if (!marker) {
+            remove_job(job_id);
+            throw UploadError("cannot write in the upload folder " + dir.string());
+        }
+    }
     fs::path dir_canon = fs::canonical(dir, ec);
-    if (ec) throw std::runtime_error("cannot create the upload folder " + dir.string());
+    if (ec) throw UploadError("cannot create the upload folder " + dir.string());
     std::uint64_t total = plan.accepted_bytes(), copied = 0;
     std::set<fs::path> touched{dir};
     for (auto& item : plan.items) {
@@ -434,7 +457,14 @@ void UploadStore::copy(const std::string& job_id, UploadPlan& plan,
             item.stored_rel.clear();
             continue;
         }
-        std::string reason = copy_file_atomic(item.source, dst, max_size_, copied, total, progress);
+        bool storage_failed = false;
+        std::string reason =
+            copy_file_atomic(item.source, dst, max_size_, copied, total, progress, storage_failed);
+        if (storage_failed) {
+            remove_job(job_id);
+            throw UploadError("cannot store the uploaded files in " + root_ + ": " + reason +
+                              " (while copying " + item.display + ")");
+        }
         if (!reason.empty()) {
             item.rejected = reason;
             item.stored_rel.clear();
