@@ -320,3 +320,33 @@ TEST_CASE("C25: user strings never reach a printf-style format in the window cod
     }
     CHECK(calls > 0);
 }
+
+TEST_CASE("C13-C15: broken and text-less PDFs are per-file problems; the job goes on",
+          "[cases][pipeline][pdf]") {
+    HTC_REQUIRE_SHARED(notext, "cases/C13_notext.pdf");
+    HTC_REQUIRE_SHARED(locked, "cases/C14_user_password.pdf");
+    HTC_REQUIRE_SHARED(empty, "cases/C15_empty.pdf");
+    HTC_REQUIRE_SHARED(html, "cases/C15_html_renamed.pdf");
+    HTC_REQUIRE_SHARED(cut, "cases/C15_cut_mid.pdf");
+    test::TempDir data;
+    Registry reg(data.str());
+    RetrainOptions o;
+    o.paths = {notext, locked, empty, html, cut, sample_dir()};
+    o.engine = "linear";
+    auto r = retrain(reg, o);
+    CHECK(r.version == 1);
+    CHECK(r.corpus_examples == 300);  // the sample's documents, nothing from the PDFs
+    std::map<std::string, const FileReport*> by_name;
+    for (const auto& f : r.files) by_name[fs::path(f.path).filename().string()] = &f;
+    REQUIRE(by_name.count("C13_notext.pdf"));
+    CHECK(by_name["C13_notext.pdf"]->ok());
+    CHECK(by_name["C13_notext.pdf"]->records == 0);
+    bool warned = false;
+    for (const auto& w : by_name["C13_notext.pdf"]->warnings)
+        warned |= w.find("no extractable text") != std::string::npos;
+    CHECK(warned);
+    CHECK_THAT(by_name["C14_user_password.pdf"]->error, Catch::Contains("encrypted PDF"));
+    CHECK_THAT(by_name["C15_empty.pdf"]->error, Catch::Contains("empty file"));
+    CHECK_THAT(by_name["C15_html_renamed.pdf"]->error, Catch::Contains("not a PDF"));
+    CHECK_THAT(by_name["C15_cut_mid.pdf"]->error, Catch::Contains("truncated"));
+}

@@ -482,3 +482,46 @@ TEST_CASE("limits: CSV field length and JSON depth give a clear message with the
     CHECK_THAT(rep.error, Catch::Contains("nested too deeply: more than 256"));
     CHECK_THAT(rep.error, Catch::Contains("(max_json_depth)"));
 }
+
+TEST_CASE("limits: set on the command line, kept in a job's parameters", "[faults][limits][cli]") {
+    test::TempDir tmp;
+    write_all(tmp / "deep.json", "[{\"text\": \"t\", \"label\": [[\"a\"]]}]");
+    write_all(tmp / "ok.csv", feedback_csv("x", 10));
+    auto run = [&](const std::string& args) {
+        std::string cmd = test::binary() + " --data-dir '" + (tmp / "data").string() +
+                          "' " + args + " 2>&1";
+        std::string out;
+        FILE* p = ::popen(cmd.c_str(), "r");
+        REQUIRE(p);
+        char buf[4096];
+        std::size_t n;
+        while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+        int rc = ::pclose(p);
+        return std::make_pair(rc, out);
+    };
+    auto [rc1, out1] = run("retrain --max-json-depth 2 '" + (tmp / "deep.json").string() + "' '" +
+                           (tmp / "ok.csv").string() + "'");
+    CHECK(rc1 == 0);  // the other file trains
+    CHECK_THAT(out1, Catch::Contains("deep.json: nested too deeply: more than 2 levels"));
+    auto [rc2, out2] = run("retrain --max-input-size 100 '" + (tmp / "ok.csv").string() + "'");
+    CHECK(rc2 != 0);
+    CHECK_THAT(out2, Catch::Contains("ok.csv: file is"));
+    CHECK_THAT(out2, Catch::Contains("larger than the limit of 100 bytes (max_file_size)"));
+
+    RetrainOptions o;
+    o.ingest.max_json_depth = 7;
+    o.ingest.max_field_bytes = 1234;
+    o.ingest.max_pdf_pages = 3;
+    o.ingest.max_pdf_seconds = 2.5;
+    o.ingest.max_file_size = 99;
+    RetrainOptions back = RetrainOptions::from_json(o.to_json());
+    CHECK(back.ingest.max_json_depth == 7);
+    CHECK(back.ingest.max_field_bytes == 1234);
+    CHECK(back.ingest.max_pdf_pages == 3);
+    CHECK(back.ingest.max_pdf_seconds == 2.5);
+    CHECK(back.ingest.max_file_size == 99);
+    // Records of older versions without limits get the defaults.
+    auto j = o.to_json();
+    j.erase("limits");
+    CHECK(RetrainOptions::from_json(j).ingest.max_json_depth == IngestOptions{}.max_json_depth);
+}
