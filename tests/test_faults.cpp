@@ -205,8 +205,10 @@ TEST_CASE("fault: the disk fills while copying uploads: the job fails with the r
 
 TEST_CASE("fault: the disk fills while writing a model: the job fails, the active model is intact",
           "[faults]") {
+  for (const std::string engine : {"linear", "fasttext"}) {
+    INFO(engine);
     test::TempDir tmp;
-    fs::path disk = tmp / "small-disk";  // the data folder (models) on a 4 MB disk
+    fs::path disk = tmp / "small-disk";  // the data folder (models) on a 16 MB disk
     JobsConfig cfg = config_in(disk);
     cfg.upload_dir = (tmp / "uploads").string();  // uploads and store on the real disk
     cfg.log_dir = (tmp / "logs").string();
@@ -214,12 +216,15 @@ TEST_CASE("fault: the disk fills while writing a model: the job fails, the activ
     write_all(tmp / "in" / "second.csv", feedback_csv("second", 200));
     fs::path result = tmp / "result.txt";
     int rc = in_private_mounts([&]() -> int {
-        if (!mount_tmpfs(disk, 4 << 20)) return kNoNamespace;
+        if (!mount_tmpfs(disk, 16 << 20)) return kNoNamespace;
         std::ofstream out(result);
         JobSystem sys(cfg);
         sys.runner().start();
         auto run = [&](const std::string& file) {
-            SubmitResult r = sys.submit({{file, ""}}, RetrainOptions{});
+            RetrainOptions o;
+            o.engine = engine;
+            o.params.threads = 1;
+            SubmitResult r = sys.submit({{file, ""}}, o);
             if (!r.queued) throw std::runtime_error("not queued: " + r.error);
             if (!eventually([&] { return is_terminal(sys.store().get(r.job_id, false)->status); }))
                 throw std::runtime_error("job did not end");
@@ -270,6 +275,7 @@ TEST_CASE("fault: the disk fills while writing a model: the job fails, the activ
     CHECK(store.integrity_check() == "ok");
     CHECK(store.counts().failed == 1);
     CHECK(store.counts().completed == 2);
+  }
 }
 
 TEST_CASE("fault: a read-only data folder is a clear error at start-up", "[faults]") {

@@ -32,10 +32,11 @@ void run_reader(const std::uint8_t* data, std::size_t size, const char* path, bo
     opts.max_pdf_seconds = 5;
     std::vector<Record> out;
     FileReport rep;
+    const std::string folder_label;  // ReadContext keeps a reference: must outlive it
     rep.path = path;
     std::string bytes(reinterpret_cast<const char*>(data), size);
     try {
-        ingest_detail::ReadContext ctx(rep.path, opts, "", out, rep);
+        ingest_detail::ReadContext ctx(rep.path, opts, folder_label, out, rep);
         if (decode) {
             DecodedText d = decode_to_utf8(std::move(bytes));
             require(is_valid_utf8(d.text), "decoded text is not valid UTF-8");
