@@ -98,6 +98,9 @@ TEST_CASE("fuzz inputs: label paths and upload names", "[fuzz]") {
         CHECK(s.find('/') == std::string::npos);
         CHECK(s.find('\\') == std::string::npos);
         CHECK(s.front() != '.');
+        CHECK(s.back() != '.');
+        CHECK(s.back() != ' ');
+        CHECK(s.size() <= 180);
         CHECK(jobs::safe_file_name(s) == s);
     }
 }
@@ -135,4 +138,24 @@ TEST_CASE("fuzz finding: a JSON number too large for a double is a clear message
     REQUIRE(c.ok());
     CHECK(c_out.size() == 1);
     CHECK(c.skipped.size() == 1);
+}
+
+TEST_CASE("fuzz finding: a long upload name cut on a space or dot is trimmed again",
+          "[fuzz][jobs]") {
+    // Found by fuzz_upload_name (tests/fuzz/regressions/upload_name/cut-ends-in-space): the
+    // 180-byte cut could end on a space or a dot (dropped by Windows), and sanitizing the
+    // result again changed it.
+    std::string name = std::string(175, 'a') + std::string(20, ' ') + "tail";
+    std::string s = jobs::safe_file_name(name);
+    CHECK(s == std::string(175, 'a'));
+    CHECK(jobs::safe_file_name(s) == s);
+    name = std::string(170, 'b') + std::string(30, '.') + "x.csv";
+    s = jobs::safe_file_name(name);
+    CHECK(s == std::string(170, 'b') + ".csv");
+    CHECK(jobs::safe_file_name(s) == s);
+    // A cut that leaves only spaces before the extension.
+    s = jobs::safe_file_name("a" + std::string(300, ' ') + ".csv");
+    CHECK(s.size() <= 180);
+    CHECK(s.back() != ' ');
+    CHECK(jobs::safe_file_name(s) == s);
 }

@@ -193,7 +193,9 @@ std::string extension_of(std::string_view name) {
     return lower(std::string(base.substr(dot)));
 }
 
-std::string safe_file_name(std::string_view untrusted) {
+namespace {
+
+std::string safe_file_name_once(std::string_view untrusted) {
     std::size_t cut = untrusted.find_last_of("/\\");
     std::string_view last = cut == std::string_view::npos ? untrusted : untrusted.substr(cut + 1);
     std::string out;
@@ -221,9 +223,27 @@ std::string safe_file_name(std::string_view untrusted) {
     if (is_windows_device_name(base)) out = "_" + out;
     if (out.size() > kMaxNameBytes) {
         std::string keep_ext = ext.size() < 20 ? out.substr(out.size() - ext.size()) : "";
-        out = utf8_prefix(out.substr(0, out.size() - keep_ext.size()),
-                          kMaxNameBytes - keep_ext.size()) +
-              keep_ext;
+        std::string cut_base = utf8_prefix(out.substr(0, out.size() - keep_ext.size()),
+                                           kMaxNameBytes - keep_ext.size());
+        // The cut may end on a dot or a space, which Windows drops from names.
+        while (!cut_base.empty() && (cut_base.back() == '.' || cut_base.back() == ' '))
+            cut_base.pop_back();
+        if (cut_base.empty()) cut_base = "upload";
+        out = cut_base + keep_ext;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string safe_file_name(std::string_view untrusted) {
+    // One pass can leave something a second pass would change (a cut that makes a device name
+    // such as "CON", an extension that moved): repeat until the name is stable.
+    std::string out = safe_file_name_once(untrusted);
+    for (int pass = 0; pass < 4; ++pass) {
+        std::string again = safe_file_name_once(out);
+        if (again == out) break;
+        out = std::move(again);
     }
     return out;
 }
