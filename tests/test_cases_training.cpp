@@ -72,7 +72,7 @@ Job run_job(JobSystem& sys, const std::vector<std::string>& paths, RetrainOption
 
 }  // namespace
 
-TEST_CASE("C18: a diverging training is a failed job; the previous model stays active and intact",
+TEST_CASE("C18: a diverging training is a failed job, the previous model stays active and intact",
           "[cases][jobs]") {
     HTC_REQUIRE_SHARED(nan_tiny, "cases/C18_nan_tiny.txt");
     test::TempDir tmp;
@@ -180,7 +180,7 @@ TEST_CASE("C20: canonical labels through training: trimmed, spaces kept, empty s
     }
 }
 
-TEST_CASE("C21: multi-line texts train as one document; a text cannot inject a label",
+TEST_CASE("C21: multi-line texts train as one document, a text cannot inject a label",
           "[cases][pipeline]") {
     HTC_REQUIRE_SHARED(path, "cases/C21_multiline.csv");
     test::TempDir in;
@@ -321,7 +321,7 @@ TEST_CASE("C25: user strings never reach a printf-style format in the window cod
     CHECK(calls > 0);
 }
 
-TEST_CASE("C13-C15: broken and text-less PDFs are per-file problems; the job goes on",
+TEST_CASE("C13-C15: broken and text-less PDFs are per-file problems, the job goes on",
           "[cases][pipeline][pdf]") {
     HTC_REQUIRE_SHARED(notext, "cases/C13_notext.pdf");
     HTC_REQUIRE_SHARED(locked, "cases/C14_user_password.pdf");

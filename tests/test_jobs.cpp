@@ -721,7 +721,7 @@ TEST_CASE("C08: history CSV export quotes, neutralises formulas and matches the 
 
 // ---------------------------------------------------------------- seed import
 
-TEST_CASE("C26, C27: seed job logs import; damaged files are reported, never fatal", "[jobs][cases]") {
+TEST_CASE("C26, C27: seed job logs import, damaged files are reported, never fatal", "[jobs][cases]") {
     HTC_REQUIRE_SHARED(c26, "cases/C26_jobs_orphaned.json");
     HTC_REQUIRE_SHARED(c27e, "cases/C27_jobs_empty.json");
     HTC_REQUIRE_SHARED(c27t, "cases/C27_jobs_truncated.json");
