@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build, the tests and the GUI need.
-# Safe to run again: apt-get skips what is already installed.
+# Safe to run again: apt-get skips what is already installed. Extra packages can be given as
+# arguments (scripts/fuzz.sh adds clang and libclang-rt-14-dev).
 set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config git
@@ -8,6 +9,7 @@ PKGS=(
   nlohmann-json3-dev catch2 libcli11-dev
   libfasttext-dev liblinear-dev libpoppler-cpp-dev libsqlite3-dev libutf8proc-dev
   libstb-dev libx11-dev xvfb xdotool x11-utils imagemagick fonts-dejavu-core fonts-noto-cjk
+  "$@"
 )
 missing=()
 for p in "${PKGS[@]}"; do

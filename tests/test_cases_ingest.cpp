@@ -199,7 +199,7 @@ TEST_CASE("C14: user-password PDF refused, owner-only PDF read", "[ingest][cases
     CHECK(b.records[0].text == "Lenses bend light");
 }
 
-TEST_CASE("C15: empty, HTML-renamed and cut PDFs refused; repaired and plain PDFs read",
+TEST_CASE("C15: empty, HTML-renamed and cut PDFs refused, repaired and plain PDFs read",
           "[ingest][cases][pdf]") {
     HTC_REQUIRE_SHARED(empty, "cases/C15_empty.pdf");
     HTC_REQUIRE_SHARED(html, "cases/C15_html_renamed.pdf");
@@ -251,7 +251,7 @@ TEST_CASE("C19: blank, unlabelled and single-class TXT files as read", "[ingest]
     CHECK(c.records[1].text == "mirrors reflect light");
 }
 
-TEST_CASE("C21: multi-line texts stay one record; __label__ in text stays text",
+TEST_CASE("C21: multi-line texts stay one record, __label__ in text stays text",
           "[ingest][cases]") {
     HTC_REQUIRE_SHARED(path, "cases/C21_multiline.csv");
     auto r = read_case(path);

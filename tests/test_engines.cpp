@@ -361,7 +361,7 @@ TEST_CASE("fasttext engine reports a diverging run as a training error", "[engin
     CHECK_THROWS_AS(engine.scores("lenses"), std::logic_error);
 }
 
-TEST_CASE("fasttext engine diverges on the C18 case file", "[engines]") {
+TEST_CASE("fasttext engine diverges on the C18 case file", "[engines][cases]") {
     HTC_REQUIRE_SHARED(path, "cases/C18_nan_tiny.txt");
     std::ifstream in(path);
     std::vector<std::string> texts;

@@ -63,7 +63,7 @@ TEST_CASE("CSV: header by known names, RFC 4180 quoting, line numbers", "[ingest
     CHECK(contains(r.report.mapping, "text = Text"));
 }
 
-TEST_CASE("CSV: delimiter sniffing among , ; TAB |", "[ingest][csv]") {
+TEST_CASE("CSV: delimiter sniffing among comma, semicolon, TAB and pipe", "[ingest][csv]") {
     for (char d : {',', ';', '\t', '|'}) {
         std::string sep(1, d);
         std::string body =

@@ -196,7 +196,7 @@ TEST_CASE("configuration reads the seed's variables and units", "[jobs]") {
 
 // ---------------------------------------------------------------- uploads
 
-TEST_CASE("C31: uploaded names can never leave the upload folder", "[jobs]") {
+TEST_CASE("C31: uploaded names can never leave the upload folder", "[jobs][cases]") {
     HTC_REQUIRE_SHARED(path, "cases/C31_upload_names.bin");
     std::vector<std::string> names;
     {
@@ -350,7 +350,7 @@ TEST_CASE("uploads: type and size checked before copying, folders keep their lab
 
 // ---------------------------------------------------------------- C30
 
-TEST_CASE("C30: a Latin-1 file name and a NaN loss are saved and read back", "[jobs]") {
+TEST_CASE("C30: a Latin-1 file name and a NaN loss are saved and read back", "[jobs][cases]") {
     HTC_REQUIRE_SHARED(path, "cases/C30_record_fields.bin");
     std::string raw_name, raw_loss;
     {
@@ -648,7 +648,7 @@ TEST_CASE("a damaged job store is reported and left untouched", "[jobs]") {
 // ---------------------------------------------------------------- export
 
 TEST_CASE("C08: history CSV export quotes, neutralises formulas and matches the expected bytes",
-          "[jobs]") {
+          "[jobs][cases]") {
     HTC_REQUIRE_SHARED(path, "cases/C08_export_rows.json");
     auto rows = nlohmann::json::parse(read_all(path));
     REQUIRE(rows.size() == 3);
@@ -721,7 +721,7 @@ TEST_CASE("C08: history CSV export quotes, neutralises formulas and matches the 
 
 // ---------------------------------------------------------------- seed import
 
-TEST_CASE("C26, C27: seed job logs import; damaged files are reported, never fatal", "[jobs]") {
+TEST_CASE("C26, C27: seed job logs import, damaged files are reported, never fatal", "[jobs][cases]") {
     HTC_REQUIRE_SHARED(c26, "cases/C26_jobs_orphaned.json");
     HTC_REQUIRE_SHARED(c27e, "cases/C27_jobs_empty.json");
     HTC_REQUIRE_SHARED(c27t, "cases/C27_jobs_truncated.json");

@@ -81,7 +81,7 @@ TEST_CASE("evaluate: a small two-level example computed by hand", "[metrics]") {
     CHECK(m.confusions[2].count == 1);
 }
 
-TEST_CASE("evaluate: confusions by count, at most 20; JSON round trip", "[metrics]") {
+TEST_CASE("evaluate: confusions by count, at most 20, JSON round trip", "[metrics]") {
     std::vector<LabelPath> truth, pred;
     const auto add = [&](const std::string& t, const std::string& p, int times) {
         for (int i = 0; i < times; ++i) {

@@ -183,7 +183,7 @@ TEST_CASE("sanitize: the fastText label marker is neutralised", "[sanitize]") {
     }
 }
 
-TEST_CASE("sanitize: C21 text with the label marker stays one clean document", "[sanitize]") {
+TEST_CASE("sanitize: C21 text with the label marker stays one clean document", "[sanitize][cases]") {
     HTC_REQUIRE_SHARED(path, "cases/C21_multiline.csv");
     std::ifstream in(path, std::ios::binary);
     std::stringstream ss;

@@ -66,7 +66,7 @@ TEST_CASE("parse_label_path: separators, trimming, rejected empty segments", "[t
     CHECK(path({"A", "B c"}).str() == "A/B c");
 }
 
-TEST_CASE("parse_label_path: the C20 labels", "[taxonomy]") {
+TEST_CASE("parse_label_path: the C20 labels", "[taxonomy][cases]") {
     HTC_REQUIRE_SHARED(file, "cases/C20_labels.csv");
     std::ifstream in(file, std::ios::binary);
     std::vector<std::string> labels;

@@ -188,6 +188,8 @@ JobsModel::JobsModel(Controller& controller, RunQueue& ui)
     }
     c_.set_upload_limits(impl_->config.allowed_extensions, impl_->config.max_file_size);
     try {
+        // A read-only data folder is named at start-up instead of failing on the first write.
+        jobs::check_writable_folders(impl_->config);
         impl_->store = std::make_shared<jobs::JobStore>(impl_->config.store_path());
         impl_->query_store = std::make_unique<jobs::JobStore>(impl_->config.store_path());
         impl_->uploads = std::make_unique<jobs::UploadStore>(impl_->config.upload_dir,
@@ -202,6 +204,7 @@ JobsModel::JobsModel(Controller& controller, RunQueue& ui)
         start_schedule();
     } catch (const std::exception& e) {
         store_error_ = e.what();
+        c_.toast(ToastKind::Error, store_error_, 15.0);
         impl_->runner.reset();
     }
     filter_status_ = c_.settings().history_status;
@@ -398,6 +401,7 @@ void JobsModel::start_retrain() {
                     }
                 }
                 c_.toast(ToastKind::Error, "Retrain not started: " + why, 10.0);
+                if (!r.job_id.empty()) refresh_history();  // recorded as a failed job
                 return;
             }
             started_id_ = r.job_id;

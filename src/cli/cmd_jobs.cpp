@@ -86,7 +86,10 @@ struct ConfigFailure {
 JobsConfig config_for(const Globals& g, ConfigOverrides o) {
     o.data_dir = g.data_dir;
     try {
-        return load_config(o);
+        JobsConfig c = load_config(o);
+        // A read-only or unwritable data folder is refused here, before the store is opened.
+        check_writable_folders(c);
+        return c;
     } catch (const ConfigError& e) {
         throw ConfigFailure{e.what()};
     }
@@ -231,6 +234,8 @@ int cmd_submit(const Globals& g, SubmitFlags& f) {
                              file.error.c_str());
         if (!r.queued) {
             std::fprintf(stderr, "htc-trainer: nothing queued: %s\n", r.error.c_str());
+            if (!r.job_id.empty())
+                std::fprintf(stderr, "htc-trainer: recorded as failed job %s\n", r.job_id.c_str());
             return 1;
         }
         if (!f.wait) {

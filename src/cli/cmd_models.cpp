@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/cli.h"
+#include "jobs/config.h"
 #include "cli/retrain_options.h"
 #include "model/compare.h"
 #include "jobs/history_export.h"
@@ -62,6 +63,7 @@ std::string fixed_or_dash(const nlohmann::json& j, const char* key) {
 
 int cmd_retrain(Globals& g, RetrainFlags& flags) {
     finish_retrain_options(flags);
+    jobs::check_writable_folder(g.data_dir, "data folder", "--data-dir or HTC_DATA_DIR");
     Registry registry(g.data_dir);
     const auto* cancel = install_cancel_on_signal();
     ProgressPrinter printer(g.quiet);
@@ -384,6 +386,7 @@ void add_model_commands(CLI::App& app, Globals& g, Action& action) {
     promote->add_option("version", *pv, "Version, e.g. v3")->required();
     promote->callback([&g, &action, pv] {
         action = [&g, pv] {
+            jobs::check_writable_folder(g.data_dir, "data folder", "--data-dir or HTC_DATA_DIR");
             Registry reg(g.data_dir);
             int v = parse_version(*pv);
             reg.set_active(v, "promoted by hand");
@@ -397,6 +400,7 @@ void add_model_commands(CLI::App& app, Globals& g, Action& action) {
     rollback->add_option("version", *rv, "Version to go back to (default: the previous active one)");
     rollback->callback([&g, &action, rv] {
         action = [&g, rv] {
+            jobs::check_writable_folder(g.data_dir, "data folder", "--data-dir or HTC_DATA_DIR");
             Registry reg(g.data_dir);
             auto cur = reg.active();
             if (!cur) throw std::runtime_error("no active model to roll back from");
@@ -413,6 +417,7 @@ void add_model_commands(CLI::App& app, Globals& g, Action& action) {
     del->add_option("version", *dv, "Version, e.g. v2")->required();
     del->callback([&g, &action, dv] {
         action = [&g, dv] {
+            jobs::check_writable_folder(g.data_dir, "data folder", "--data-dir or HTC_DATA_DIR");
             Registry reg(g.data_dir);
             int v = parse_version(*dv);
             reg.remove(v);

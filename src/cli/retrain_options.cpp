@@ -73,6 +73,26 @@ void add_ingest_options(CLI::App& cmd, IngestOptions& o) {
                    "a path, by name or position, comma separated (e.g. 'l1,l2,l3' or '2,3,4')");
     cmd.add_option("--label-sep", o.label_sep, "Separator used to join level columns")
         ->capture_default_str();
+    // Limits: each refusal names the file and the limit.
+    cmd.add_option("--max-input-size", o.max_file_size,
+                   "Largest input file in bytes, checked before reading (default 1 GiB)")
+        ->check(CLI::PositiveNumber);
+    cmd.add_option("--max-json-depth", o.max_json_depth,
+                   "JSON files nested deeper are refused before parsing")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd.add_option("--max-field-size", o.max_field_bytes,
+                   "Largest CSV/TSV field or document text in bytes (default 10 MiB); longer "
+                   "rows are skipped with the reason")
+        ->check(CLI::PositiveNumber);
+    cmd.add_option("--max-pdf-pages", o.max_pdf_pages, "PDFs with more pages are refused")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd.add_option("--max-pdf-seconds", o.max_pdf_seconds,
+                   "Text extraction of one PDF stops (and the file is refused) after this many "
+                   "seconds, checked between pages")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
 }
 
 void add_retrain_options(CLI::App& cmd, RetrainFlags& f) {

@@ -186,6 +186,12 @@ nlohmann::json RetrainOptions::to_json() const {
             {"text_col", ingest.text_col},
             {"label_cols", ingest.label_cols},
             {"label_sep", ingest.label_sep},
+            {"limits",
+             {{"max_file_size", ingest.max_file_size},
+              {"max_json_depth", ingest.max_json_depth},
+              {"max_field_bytes", ingest.max_field_bytes},
+              {"max_pdf_pages", ingest.max_pdf_pages},
+              {"max_pdf_seconds", ingest.max_pdf_seconds}}},
             {"mask_pii", sanitize.mask_pii},
             {"engine", engine},
             {"engine_params", params.to_json()},
@@ -203,6 +209,14 @@ RetrainOptions RetrainOptions::from_json(const nlohmann::json& j) {
     o.ingest.text_col = j.value("text_col", "");
     o.ingest.label_cols = j.value("label_cols", "");
     o.ingest.label_sep = j.value("label_sep", "/");
+    if (j.contains("limits") && j["limits"].is_object()) {
+        const auto& l = j["limits"];
+        o.ingest.max_file_size = l.value("max_file_size", o.ingest.max_file_size);
+        o.ingest.max_json_depth = l.value("max_json_depth", o.ingest.max_json_depth);
+        o.ingest.max_field_bytes = l.value("max_field_bytes", o.ingest.max_field_bytes);
+        o.ingest.max_pdf_pages = l.value("max_pdf_pages", o.ingest.max_pdf_pages);
+        o.ingest.max_pdf_seconds = l.value("max_pdf_seconds", o.ingest.max_pdf_seconds);
+    }
     o.sanitize.mask_pii = j.value("mask_pii", true);
     o.engine = j.value("engine", "auto");
     if (j.contains("engine_params")) o.params = EngineParams::from_json(j["engine_params"]);

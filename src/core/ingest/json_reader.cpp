@@ -91,6 +91,18 @@ std::string parse_error_detail(const Json::parse_error& e) {
     return one_line(what);
 }
 
+// Other errors the parser raises on syntactically valid text: a number too large for a double
+// ("1e999" -> out_of_range.406). "[json.exception.out_of_range.406] number overflow parsing
+// '1e999'" -> "number overflow parsing '1e999' (too large for a number)".
+std::string other_error_detail(const Json::exception& e) {
+    std::string what = e.what();
+    std::size_t close = what.find("] ");
+    if (what.rfind("[json.exception.", 0) == 0 && close != std::string::npos)
+        what = what.substr(close + 2);
+    if (e.id == 406) what += " (too large for a number)";
+    return one_line(utf8_replace_invalid(what));
+}
+
 // ---- Positions of records in the text (the DOM keeps none) ---------------------------------
 
 std::size_t skip_ws(std::string_view s, std::size_t i) {
@@ -319,6 +331,8 @@ void read_lines(std::string_view text, ReadContext& ctx) {
         } catch (const Json::parse_error& e) {
             ctx.skip(line, "invalid JSON at column " + std::to_string(e.byte) + ": " +
                                parse_error_detail(e));
+        } catch (const Json::exception& e) {
+            ctx.skip(line, "invalid JSON: " + other_error_detail(e));
         }
     }
     mapper.finish();
@@ -364,6 +378,16 @@ void read_json(std::string_view text, bool jsonl_by_name, ReadContext& ctx) {
         ctx.fail("invalid JSON at line " + std::to_string(lines.line(off)) + ", column " +
                  std::to_string(lines.column(off)) + " (byte offset " + std::to_string(off) +
                  "): " + parse_error_detail(e));
+        return;
+    } catch (const Json::exception& e) {
+        // Valid syntax the parser still cannot hold. A first line that parses on its own is
+        // JSON Lines with a .json name: its lines are read one by one.
+        std::size_t eol = text.find('\n', start);
+        if (eol != std::string_view::npos && Json::accept(text.substr(start, eol - start))) {
+            read_lines(text, ctx);
+            return;
+        }
+        ctx.fail("invalid JSON: " + other_error_detail(e));
         return;
     }
 

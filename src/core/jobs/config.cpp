@@ -5,6 +5,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "ingest/ingest.h"
@@ -255,6 +260,37 @@ std::string format_size(std::uint64_t b) {
     else
         std::snprintf(buf, sizeof buf, "%.1f %s", v, units[u]);
     return buf;
+}
+
+void check_writable_folder(const std::string& dir, const std::string& role,
+                           const std::string& how_to_change) {
+    namespace fs = std::filesystem;
+    const std::string advice = " (choose a writable folder with " + how_to_change + ")";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw ConfigError("cannot create the " + role + " '" + dir + "': " + ec.message() + advice);
+    if (!fs::is_directory(dir, ec))
+        throw ConfigError("the " + role + " '" + dir + "' is not a folder" + advice);
+    const std::string probe =
+        (fs::path(dir) / (".htc-write-test-" + std::to_string(::getpid()))).string();
+    int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int err = fd < 0 ? errno : 0;
+    if (fd >= 0) {
+        if (::write(fd, "x", 1) != 1) err = errno;
+        if (::close(fd) != 0 && err == 0) err = errno;
+        ::unlink(probe.c_str());
+    }
+    if (err != 0)
+        throw ConfigError("the " + role + " '" + dir + "' is not writable: " + std::strerror(err) +
+                          advice);
+}
+
+void check_writable_folders(const JobsConfig& c) {
+    check_writable_folder(c.data_dir, "data folder", "--data-dir or HTC_DATA_DIR");
+    check_writable_folder(c.log_dir.empty() ? c.data_dir + "/htc_logs" : c.log_dir,
+                          "job store folder", "--log-dir or HTC_LOG_DIR");
+    check_writable_folder(c.upload_dir.empty() ? c.data_dir + "/htc_uploads" : c.upload_dir,
+                          "upload folder", "--upload-dir or HTC_UPLOAD_DIR");
 }
 
 }  // namespace htc::jobs

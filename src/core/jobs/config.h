@@ -67,4 +67,13 @@ int parse_positive_int(const std::string& value, const std::string& what);
 
 std::string format_size(std::uint64_t bytes);  // 1536 -> "1.5 KB" (1024^n, as parsed)
 
+// Start-up check of a folder the product writes to: creates it when missing, then creates and
+// removes a probe file in it. Throws ConfigError naming the folder, what it is for (`role`,
+// e.g. "data folder") and the system's reason ("Read-only file system", "Permission denied",
+// "No space left on device"), with the setting that chooses another folder (`how_to_change`).
+void check_writable_folder(const std::string& dir, const std::string& role,
+                           const std::string& how_to_change);
+// The data, upload and job store folders of a configuration.
+void check_writable_folders(const JobsConfig& config);
+
 }  // namespace htc::jobs

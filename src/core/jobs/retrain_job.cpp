@@ -33,7 +33,35 @@ SubmitResult submit_job(JobStore& store, const UploadStore& uploads,
     }
     UploadPlan plan = uploads.plan(sources);
     std::string id = new_job_id();
-    if (plan.accepted() > 0) uploads.copy(id, plan, progress);
+    if (plan.accepted() > 0) {
+        try {
+            uploads.copy(id, plan, progress);
+        } catch (const UploadError& e) {
+            // The upload folder cannot be written (disk full ...): nothing was kept, and the
+            // attempt is recorded as a failed job with the reason, so the history shows it.
+            result.files = plan.job_files();
+            result.job_id = id;
+            result.error = e.what();
+            Job job;
+            job.id = id;
+            job.created = format_iso8601_utc(now_epoch_ms());
+            job.finished = job.created;
+            job.status = JobStatus::Failed;
+            job.files = result.files;
+            job.error = e.what();
+            job.details = "upload failed: " + job.error;
+            opts.job_id = id;
+            opts.paths.clear();
+            job.parameters = opts.to_json();
+            job.log.push_back({job.created, "failed while copying the files: " + job.error});
+            try {
+                store.insert(job);
+            } catch (const std::exception&) {
+                result.job_id.clear();  // the store is on the same full disk: nothing recorded
+            }
+            return result;
+        }
+    }
     result.files = plan.job_files();
     if (plan.accepted() == 0) {
         uploads.remove_job(id);

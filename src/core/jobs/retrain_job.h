@@ -13,7 +13,9 @@
 namespace htc::jobs {
 
 struct SubmitResult {
-    std::string job_id;  // "" when nothing was queued
+    // The queued job; when the upload folder could not be written (disk full) the job is
+    // recorded as failed with the reason and its id is given here with queued = false.
+    std::string job_id;
     bool queued = false;
     std::vector<JobFile> files;  // accepted and rejected (rejected ones carry the reason)
     std::string error;           // why nothing was queued ("" when queued)

@@ -111,9 +111,12 @@ void fsync_dir(const fs::path& dir) {
 
 // Copies `src` to `dst` through a temporary name in the same folder, fsync and rename.
 // Returns "" on success, else the reason.
+// `storage_failed` is set when the destination could not be written (as opposed to a problem
+// with the source file).
 std::string copy_file_atomic(const std::string& src, const fs::path& dst, std::uint64_t max_size,
                              std::uint64_t& copied_total, std::uint64_t total,
-                             const UploadStore::CopyProgress& progress) {
+                             const UploadStore::CopyProgress& progress, bool& storage_failed) {
+    storage_failed = false;
     int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) return std::string("cannot read: ") + std::strerror(errno);
     struct stat st {};
@@ -126,6 +129,7 @@ std::string copy_file_atomic(const std::string& src, const fs::path& dst, std::u
     if (out < 0) {
         int err = errno;
         ::close(in);
+        storage_failed = true;
         return std::string("cannot write the upload copy: ") + std::strerror(err);
     }
     std::string reason;
@@ -152,6 +156,7 @@ std::string copy_file_atomic(const std::string& src, const fs::path& dst, std::u
             if (w < 0) {
                 if (errno == EINTR) continue;
                 reason = std::string("cannot write the upload copy: ") + std::strerror(errno);
+                storage_failed = true;
                 break;
             }
             p += w;
@@ -162,12 +167,18 @@ std::string copy_file_atomic(const std::string& src, const fs::path& dst, std::u
         if (progress) progress(copied_total, total);
     }
     ::close(in);
-    if (reason.empty() && ::fsync(out) != 0)
+    if (reason.empty() && ::fsync(out) != 0) {
         reason = std::string("cannot write the upload copy: ") + std::strerror(errno);
-    if (::close(out) != 0 && reason.empty())
+        storage_failed = true;
+    }
+    if (::close(out) != 0 && reason.empty()) {
         reason = std::string("cannot write the upload copy: ") + std::strerror(errno);
-    if (reason.empty() && ::rename(tmp.c_str(), dst.c_str()) != 0)
+        storage_failed = true;
+    }
+    if (reason.empty() && ::rename(tmp.c_str(), dst.c_str()) != 0) {
         reason = std::string("cannot store the upload copy: ") + std::strerror(errno);
+        storage_failed = true;
+    }
     if (!reason.empty()) ::unlink(tmp.c_str());
     return reason;
 }
@@ -182,7 +193,9 @@ std::string extension_of(std::string_view name) {
     return lower(std::string(base.substr(dot)));
 }
 
-std::string safe_file_name(std::string_view untrusted) {
+namespace {
+
+std::string safe_file_name_once(std::string_view untrusted) {
     std::size_t cut = untrusted.find_last_of("/\\");
     std::string_view last = cut == std::string_view::npos ? untrusted : untrusted.substr(cut + 1);
     std::string out;
@@ -210,9 +223,27 @@ std::string safe_file_name(std::string_view untrusted) {
     if (is_windows_device_name(base)) out = "_" + out;
     if (out.size() > kMaxNameBytes) {
         std::string keep_ext = ext.size() < 20 ? out.substr(out.size() - ext.size()) : "";
-        out = utf8_prefix(out.substr(0, out.size() - keep_ext.size()),
-                          kMaxNameBytes - keep_ext.size()) +
-              keep_ext;
+        std::string cut_base = utf8_prefix(out.substr(0, out.size() - keep_ext.size()),
+                                           kMaxNameBytes - keep_ext.size());
+        // The cut may end on a dot or a space, which Windows drops from names.
+        while (!cut_base.empty() && (cut_base.back() == '.' || cut_base.back() == ' '))
+            cut_base.pop_back();
+        if (cut_base.empty()) cut_base = "upload";
+        out = cut_base + keep_ext;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string safe_file_name(std::string_view untrusted) {
+    // One pass can leave something a second pass would change (a cut that makes a device name
+    // such as "CON", an extension that moved): repeat until the name is stable.
+    std::string out = safe_file_name_once(untrusted);
+    for (int pass = 0; pass < 4; ++pass) {
+        std::string again = safe_file_name_once(out);
+        if (again == out) break;
+        out = std::move(again);
     }
     return out;
 }
@@ -433,11 +464,23 @@ UploadPlan UploadStore::plan(const std::vector<UploadSource>& sources) const {
 void UploadStore::copy(const std::string& job_id, UploadPlan& plan,
                        const CopyProgress& progress) const {
     fs::path dir = job_dir(job_id);
-    fs::create_directories(dir);
-    std::ofstream(dir / kPendingMarker).put('\n');
     std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+        remove_job(job_id);
+        throw UploadError("cannot create the upload folder " + dir.string() + ": " + ec.message());
+    }
+    {
+        std::ofstream marker(dir / kPendingMarker);
+        marker.put('\n');
+        marker.flush();
+        if (!marker) {
+            remove_job(job_id);
+            throw UploadError("cannot write in the upload folder " + dir.string());
+        }
+    }
     fs::path dir_canon = fs::canonical(dir, ec);
-    if (ec) throw std::runtime_error("cannot create the upload folder " + dir.string());
+    if (ec) throw UploadError("cannot create the upload folder " + dir.string());
     std::uint64_t total = plan.accepted_bytes(), copied = 0;
     std::set<fs::path> touched{dir};
     for (auto& item : plan.items) {
@@ -452,7 +495,14 @@ void UploadStore::copy(const std::string& job_id, UploadPlan& plan,
             item.stored_rel.clear();
             continue;
         }
-        std::string reason = copy_file_atomic(item.source, dst, max_size_, copied, total, progress);
+        bool storage_failed = false;
+        std::string reason =
+            copy_file_atomic(item.source, dst, max_size_, copied, total, progress, storage_failed);
+        if (storage_failed) {
+            remove_job(job_id);
+            throw UploadError("cannot store the uploaded files in " + root_ + ": " + reason +
+                              " (while copying " + item.display + ")");
+        }
         if (!reason.empty()) {
             item.rejected = reason;
             item.stored_rel.clear();

@@ -7,6 +7,7 @@
 // the job's folder.
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,11 @@
 #include "jobs/job.h"
 
 namespace htc::jobs {
+
+// The upload folder could not be written (disk full, quota, read-only ...).
+struct UploadError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 // A file name safe to create inside a folder on Linux, macOS and Windows, derived from an
 // untrusted name (a dropped path, a browser upload name ...): the last component after '/' or
@@ -67,7 +73,10 @@ class UploadStore {
 
     // Copies the accepted items of `plan` into the job's folder. An item that cannot be copied
     // (vanished, unreadable, grew past the limit) becomes rejected with the reason; the
-    // others are copied. `progress` gets (bytes copied, bytes total).
+    // others are copied. When the upload folder itself cannot be written (disk full, quota,
+    // read-only, I/O error) the whole copy stops: the job's folder is removed and UploadError
+    // is thrown with the reason, so a job never runs on the part that happened to fit.
+    // `progress` gets (bytes copied, bytes total).
     using CopyProgress = std::function<void(std::uint64_t, std::uint64_t)>;
     void copy(const std::string& job_id, UploadPlan& plan, const CopyProgress& progress = {}) const;
 
