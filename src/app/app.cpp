@@ -34,6 +34,7 @@
 #include "app/stop_signals.h"
 #include "app/test_driver.h"
 #include "model/registry.h"
+#include "paths.h"
 #include "ui/ui.h"
 
 namespace htc::app {
@@ -50,12 +51,6 @@ struct GuiOptions {
     std::string exit_state;
     int width = 0, height = 0;
 };
-
-std::string resolve_data_dir(const std::string& flag) {
-    if (!flag.empty()) return flag;
-    if (const char* env = std::getenv("HTC_DATA_DIR"); env && *env) return env;
-    return "./db";
-}
 
 // ---- callbacks: they only record; the loop decides what to draw ----
 
@@ -163,7 +158,8 @@ int run_gui(int argc, char** argv) {
     CLI::App cli{"HTC Trainer window", "htc-trainer gui"};
     cli.add_option("--data-dir", opt.data_dir,
                    "Data folder with models, job store and uploads (env HTC_DATA_DIR; default "
-                   "./db)");
+                   "$XDG_DATA_HOME/htc-trainer, i.e. ~/.local/share/htc-trainer, or ./db when "
+                   "run from the build tree)");
     cli.add_option("--scale", opt.scale, "UI scale (default: the monitor's content scale)")
         ->check(CLI::Range(0.5, 4.0));
     cli.add_option("--test-script", opt.test_script,
@@ -180,7 +176,8 @@ int run_gui(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return cli.exit(e);
     }
-    const std::string data_dir = resolve_data_dir(opt.data_dir);
+    const DataLocation location = resolve_data_location(opt.data_dir);
+    const std::string data_dir = location.path;
     {
         std::error_code ec;
         std::filesystem::create_directories(data_dir, ec);
@@ -209,6 +206,9 @@ int run_gui(int argc, char** argv) {
     glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
     glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
     glfwWindowHint(GLFW_MAXIMIZED, settings.maximized ? GLFW_TRUE : GLFW_FALSE);
+    // WM_CLASS: the desktop entry's StartupWMClass, so launchers match the window to it.
+    glfwWindowHintString(GLFW_X11_CLASS_NAME, "htc-trainer");
+    glfwWindowHintString(GLFW_X11_INSTANCE_NAME, "htc-trainer");
     GLFWwindow* window = glfwCreateWindow(settings.window_width, settings.window_height,
                                           "HTC Trainer", nullptr, nullptr);
     if (!window) {
@@ -260,6 +260,7 @@ int run_gui(int argc, char** argv) {
     RunQueue ui_queue;
     ui_queue.set_wake([] { glfwPostEmptyEvent(); });
     Controller controller(data_dir, settings, ui_queue, monotonic_seconds);
+    controller.set_locations(location.source_name(), sample_feedback_dir());
     for (const auto& w : fonts.warnings) controller.toast(ToastKind::Warning, w, 10.0);
     if (!settings_warning.empty()) controller.toast(ToastKind::Warning, settings_warning, 10.0);
     JobsModel jobs(controller, ui_queue);

@@ -15,6 +15,9 @@
 //   wait_rejections N [SECONDS]          N rejected drop items shown
 //   wait_uploads N [SECONDS]             N documents in Document Upload
 //   start_retrain                        the Start Retrain button; waits until it is queued
+//   wait_first_run [SECONDS]             the first-run view is shown (empty data folder)
+//   train_sample                         its "Train on the sample data" button; waits until
+//                                        the job is queued
 //   wait_progress [SECONDS]              the started job reports progress above 0
 //   wait_curve N [SECONDS]               the started job's live curve has N points (or it ended)
 //   wait_job STATUS [SECONDS]            the started job reaches STATUS

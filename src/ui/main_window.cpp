@@ -1,6 +1,7 @@
 // The main window: menu, the four tabs, status bar, toasts and the job view.
 #include <string>
 
+#include "app/first_run.h"
 #include "app/jobs_model.h"
 #include "ui/ui.h"
 
@@ -87,7 +88,11 @@ void draw_main_window(Frame& f) {
             draw_upload_tab(f);
             break;
         case app::Tab::Retrain:
-            draw_retrain_tab(f);
+            if (app::first_run(f.controller, f.jobs)) {
+                draw_first_run(f);
+            } else {
+                draw_retrain_tab(f);
+            }
             break;
         case app::Tab::History:
             draw_history_tab(f);
