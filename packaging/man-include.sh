@@ -8,6 +8,11 @@ out=$2
 # roff: a backslash is \e; a line starting with . or ' must not be read as a request.
 roff() { sed -e 's/\\/\\e/g' -e "s/^\([.']\)/\\\\\&\1/"; }
 {
+    # The top-level examples as help prints them (help2man would run their lines together).
+    echo "[=EXAMPLES]"
+    echo ".nf"
+    "$bin" --help | sed -n '/^Examples:/,$p' | tail -n +2 | roff
+    echo ".fi"
     echo "[COMMANDS]"
     echo "Each command has its own options; they are listed here as 'htc-trainer COMMAND --help' shows them."
     # The command names from the top-level help's list of subcommands.

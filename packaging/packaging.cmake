@@ -83,6 +83,7 @@ use. A window with drag and drop and a command line share one job system and a d
 training history.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Shared libraries found by dpkg-shlibdeps, plus what is loaded at run time.

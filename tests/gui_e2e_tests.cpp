@@ -412,9 +412,24 @@ TEST_CASE("first run: an empty data folder shows the first-run view; one click o
               "wait_job completed 300\n"
               "frames 3\n"
               "screenshot first-model\n"
+              "tab history\n"
+              "wait_history 1 60\n"
+              "frames 3\n"
+              "screenshot first-model-history\n"
+              "view last\n"
+              "frames 5\n"
+              "screenshot first-model-job\n"
+              "close_view\n"
               "tab models\n"
               "frames 3\n"
               "screenshot first-model-models\n"
+              "tab upload\n"
+              "drop " +
+              (htc::test::source_dir() / "assets" / "sample-documents").string() +
+              "\n"
+              "wait_uploads 3 60\n"
+              "frames 10\n"
+              "screenshot first-model-upload\n"
               "dump " +
               after.string() + "\nquit\n");
     Child app(app_args(dir, script, HTC_SCREENSHOT_DIR));
@@ -452,6 +467,7 @@ TEST_CASE("first run: an empty data folder shows the first-run view; one click o
         if (e.is_regular_file()) ++uploaded;
     }
     CHECK(uploaded == 2);
+    CHECK(a["upload_docs"].size() == 3);
     CHECK(fs::exists(dir / "data" / "models" / "ACTIVE"));
     CHECK(fs::exists(fs::path(HTC_SCREENSHOT_DIR) / "first-run.png"));
     CHECK(fs::exists(fs::path(HTC_SCREENSHOT_DIR) / "first-model.png"));

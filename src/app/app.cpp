@@ -155,7 +155,10 @@ int run_gui(int argc, char** argv) {
     // only StopSignals' thread takes them.
     StopSignals::block();
     GuiOptions opt;
-    CLI::App cli{"HTC Trainer window", "htc-trainer gui"};
+    CLI::App cli{"Opens the HTC Trainer window (the same as htc-trainer without a command): drop "
+                 "labelled feedback files on it to train a new model version, classify "
+                 "documents, follow the training history and switch model versions.",
+                 "htc-trainer gui"};
     cli.add_option("--data-dir", opt.data_dir,
                    "Data folder with models, job store and uploads (env HTC_DATA_DIR; default "
                    "$XDG_DATA_HOME/htc-trainer, i.e. ~/.local/share/htc-trainer, or ./db when "
