@@ -37,6 +37,10 @@ void menu(Frame& f) {
     if (ImGui::BeginMenu("Help")) {
         ImGui::MenuItem("HTC Trainer " HTC_VERSION, nullptr, false, false);
         ImGui::MenuItem("Drop feedback files on the window to retrain", nullptr, false, false);
+        ImGui::MenuItem("Command line: htc-trainer --help, man htc-trainer", nullptr, false,
+                        false);
+        std::string data = "Data folder: " + f.controller.data_dir_absolute();
+        ImGui::MenuItem(data.c_str(), nullptr, false, false);
         ImGui::EndMenu();
     }
     ImGui::EndMenuBar();
