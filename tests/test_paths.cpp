@@ -141,3 +141,22 @@ TEST_CASE("the built binary uses ./db from its build tree and XDG when copied ou
     CHECK(fs::exists(tmp / "db" / "models" / "ACTIVE"));
     CHECK_FALSE(fs::exists(xdg / "htc-trainer" / "models" / "v0002"));
 }
+
+TEST_CASE("window icon: the build tree's rendered PNG, else the installed hicolor one",
+          "[paths]") {
+    htc::test::TempDir tmp;
+    const std::string built = make_binary(tmp / "build", true);
+    fs::create_directories(tmp / "build" / "icons" / "48x48");
+    std::ofstream(tmp / "build" / "icons" / "48x48" / "htc-trainer.png") << "png";
+    CHECK(htc::find_icon_png(built, 48) ==
+          (tmp / "build" / "icons" / "48x48" / "htc-trainer.png").string());
+    CHECK(htc::find_icon_png(built, 64).empty());
+    const std::string installed = make_binary(tmp / "usr" / "bin", false);
+    const fs::path apps = tmp / "usr" / "share" / "icons" / "hicolor" / "32x32" / "apps";
+    fs::create_directories(apps);
+    std::ofstream(apps / "htc-trainer.png") << "png";
+    CHECK(htc::find_icon_png(installed, 32) == (apps / "htc-trainer.png").string());
+    CHECK(htc::find_icon_png(installed, 48).empty());
+    // The real build tree has the PNGs rendered from assets/icons/htc-trainer.svg.
+    CHECK_FALSE(htc::find_icon_png(htc::test::binary(), 48).empty());
+}

@@ -11,6 +11,7 @@
 #include <imgui.h>
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
+#include <stb_image.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -133,6 +134,25 @@ void apply_style(float scale) {
     style.ScaleAllSizes(scale);
 }
 
+// The window's icon (for window managers that do not take it from the desktop entry): the
+// PNGs rendered from assets/icons/htc-trainer.svg at build time, when they are there.
+void set_window_icon(GLFWwindow* window) {
+    const std::string exe = executable_path();
+    std::vector<unsigned char*> pixels;
+    std::vector<GLFWimage> images;
+    for (int size : {16, 32, 48, 64, 128}) {
+        std::string path = find_icon_png(exe, size);
+        if (path.empty()) continue;
+        int w = 0, h = 0, n = 0;
+        unsigned char* data = stbi_load(path.c_str(), &w, &h, &n, 4);
+        if (!data) continue;
+        pixels.push_back(data);
+        images.push_back(GLFWimage{w, h, data});
+    }
+    if (!images.empty()) glfwSetWindowIcon(window, static_cast<int>(images.size()), images.data());
+    for (unsigned char* p : pixels) stbi_image_free(p);
+}
+
 std::string window_title(const Controller& c) {
     auto v = c.active_version();
     return std::string("HTC Trainer - ") + (v ? "model " + version_name(*v) : "no model yet");
@@ -219,6 +239,7 @@ int run_gui(int argc, char** argv) {
         glfwTerminate();
         return 1;
     }
+    set_window_icon(window);
     glfwMakeContextCurrent(window);
     if (!gladLoadGL(glfwGetProcAddress)) {
         std::fprintf(stderr, "htc-trainer: cannot load OpenGL 3.3 functions\n");

@@ -359,7 +359,12 @@ void JobsModel::start_retrain() {
 }
 
 void JobsModel::start_sample_retrain(const std::string& sample_dir) {
-    if (!impl_->runner || submitting_) return;
+    if (!impl_->runner) {
+        c_.toast(ToastKind::Error, "Retrain not started: the job store is unavailable: " +
+                                       store_error_, 10.0);
+        return;
+    }
+    if (submitting_) return;
     std::vector<jobs::UploadSource> sources;
     std::error_code ec;
     std::vector<std::filesystem::path> files;

@@ -104,4 +104,16 @@ std::string sample_feedback_dir() {
     return fs::is_directory(s, ec) ? s.string() : "";
 }
 
+std::string find_icon_png(const std::string& executable, int size) {
+    if (executable.empty()) return "";
+    const std::string dim = std::to_string(size) + "x" + std::to_string(size);
+    const fs::path bin = fs::path(executable).parent_path();
+    std::error_code ec;
+    fs::path p = in_build_tree(executable)
+                     ? bin / "icons" / dim / "htc-trainer.png"
+                     : bin.parent_path() / "share" / "icons" / "hicolor" / dim / "apps" /
+                           "htc-trainer.png";
+    return fs::is_regular_file(p, ec) ? p.lexically_normal().string() : "";
+}
+
 }  // namespace htc

@@ -50,4 +50,9 @@ std::string assets_dir();
 // The bundled labelled sample (assets/sample), "" when it is not installed.
 std::string sample_feedback_dir();
 
+// The icon rendered at `size` pixels (16, 32, 48, 64, 128, 256) for `executable`: the build
+// tree's icons/<N>x<N>/htc-trainer.png, else <prefix>/share/icons/hicolor/<N>x<N>/apps/. ""
+// when it is not there.
+std::string find_icon_png(const std::string& executable, int size);
+
 }  // namespace htc
