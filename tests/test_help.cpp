@@ -25,11 +25,11 @@ bool has(const std::string& text, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("--version prints the version", "[help]") {
+TEST_CASE("help: --version prints the version", "[help]") {
     CHECK(output_of("--version") == std::string("htc-trainer ") + HTC_VERSION + "\n");
 }
 
-TEST_CASE("--help lists the commands, the window and where the data is", "[help]") {
+TEST_CASE("help: --help lists the commands, the window and where the data is", "[help]") {
     const std::string help = output_of("--help");
     for (const char* cmd : {"retrain", "classify", "evaluate", "models", "promote", "rollback",
                             "delete-model", "submit", "history", "job", "cancel", "worker",
@@ -42,7 +42,7 @@ TEST_CASE("--help lists the commands, the window and where the data is", "[help]
     CHECK(has(help, "Run 'htc-trainer COMMAND --help'"));
 }
 
-TEST_CASE("every command's --help has its own examples and names the global options",
+TEST_CASE("help: every command's --help has its own examples and names the global options",
           "[help]") {
     for (const char* cmd : {"retrain", "classify", "evaluate", "models", "promote", "rollback",
                             "delete-model", "submit", "history", "job", "cancel", "worker",
