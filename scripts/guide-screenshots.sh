@@ -8,6 +8,6 @@ cd "$(dirname "$0")/.."
 mkdir -p docs/images
 for name in first-run first-model first-model-models first-model-upload first-model-history \
             first-model-job retrain-running retrain-compare; do
-    convert "build/screenshots/$name.png" -colors 64 -strip "PNG8:docs/images/$name.png"
+    convert "build/screenshots/$name.png" +dither -colors 64 -strip "PNG8:docs/images/$name.png"
 done
 ls -l docs/images

@@ -56,8 +56,7 @@ void draw_first_run(Frame& f) {
     ImGui::Dummy(ImVec2(0, em * 0.3f));
 
     if (drop_zone("##first_run_drop", "Drop labelled files here to train the first model",
-                  "Files and folders dropped anywhere on this window are added to Files to "
-                  "Retrain, then Start Retrain trains",
+                  "Drop them anywhere on this window, or click here to choose them",
                   "(CSV, TSV, JSON, JSON Lines, TXT, PDF, or a folder whose sub-folders are "
                   "the labels)",
                   f.fonts, em * 6.5f)) {
@@ -70,9 +69,11 @@ void draw_first_run(Frame& f) {
 
     ImGui::Dummy(ImVec2(0, em * 0.6f));
     heading(f.fonts, "No labelled files at hand?");
+    ImGui::PushTextWrapPos(0.0f);
     ImGui::TextUnformatted(
         "Train on the bundled sample: 300 short texts labelled in three levels "
         "(Arts, Science, Technology and their sub-topics).");
+    ImGui::PopTextWrapPos();
     ImGui::Dummy(ImVec2(0, em * 0.2f));
     const bool have_sample = !c.sample_dir().empty();
     const bool busy = f.jobs.submitting();
