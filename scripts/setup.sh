@@ -9,6 +9,7 @@ PKGS=(
   nlohmann-json3-dev catch2 libcli11-dev
   libfasttext-dev liblinear-dev libpoppler-cpp-dev libsqlite3-dev libutf8proc-dev
   libstb-dev libx11-dev xvfb xdotool x11-utils imagemagick fonts-dejavu-core fonts-noto-cjk
+  help2man librsvg2-bin dpkg-dev file desktop-file-utils
   "$@"
 )
 missing=()

@@ -393,3 +393,82 @@ TEST_CASE("SIGTERM closes the window gracefully: the running job is queued again
     CHECK(rec["status"] == "queued");
     CHECK(rec["finished"].is_null());
 }
+
+TEST_CASE("first run: an empty data folder shows the first-run view; one click on the bundled "
+          "sample trains the first model",
+          "[gui-e2e][first-run]") {
+    REQUIRE(have_display());
+    htc::test::TempDir dir;
+    const fs::path before = dir / "before.json";
+    const fs::path after = dir / "after.json";
+    const fs::path script = dir / "first-run.script";
+    write(script,
+          "wait_first_run 60\n"
+          "screenshot first-run\n"
+          "dump " +
+              before.string() +
+              "\n"
+              "train_sample\n"
+              "wait_job completed 300\n"
+              "frames 3\n"
+              "screenshot first-model\n"
+              "tab history\n"
+              "wait_history 1 60\n"
+              "frames 3\n"
+              "screenshot first-model-history\n"
+              "view last\n"
+              "frames 5\n"
+              "screenshot first-model-job\n"
+              "close_view\n"
+              "tab models\n"
+              "frames 3\n"
+              "screenshot first-model-models\n"
+              "tab upload\n"
+              "drop " +
+              (htc::test::source_dir() / "assets" / "sample-documents").string() +
+              "\n"
+              "wait_uploads 3 60\n"
+              "frames 10\n"
+              "screenshot first-model-upload\n"
+              "dump " +
+              after.string() + "\nquit\n");
+    Child app(app_args(dir, script, HTC_SCREENSHOT_DIR));
+    REQUIRE(app.pid != 0);
+    REQUIRE(app.wait(400) == 0);
+
+    json b = read_json(before);
+    CHECK(b["first_run"] == true);
+    CHECK(b["tab"] == "retrain");
+    CHECK(b["active_version"].is_null());
+    CHECK(b["data_source"] == "--data-dir");
+    CHECK(b["data_dir"] == (dir / "data").string());
+    // From the build tree the sample is the source tree's.
+    CHECK(fs::equivalent(b["sample_dir"].get<std::string>(),
+                         htc::test::source_dir() / "assets" / "sample"));
+
+    json a = read_json(after);
+    CHECK(a["first_run"] == false);
+    CHECK(a["active_version"] == 1);
+    const json& fin = a["jobs"]["finished"];
+    REQUIRE(fin.is_object());
+    CHECK(fin["status"] == "completed");
+    CHECK(fin["version"] == 1);
+    CHECK(fin["promoted"] == true);
+    CHECK(fin["previous_version"] == 0);
+    // The three-level sample: every level is learnt well above chance.
+    REQUIRE(fin["metrics"]["level_accuracy"].size() == 3);
+    CHECK(fin["metrics"]["level_accuracy"][0].get<double>() > 0.8);
+    REQUIRE(a["jobs"]["history"].size() == 1);
+    CHECK(a["jobs"]["history"][0]["status"] == "completed");
+    CHECK(a["jobs"]["history"][0]["model_version"] == 1);
+    // The job went through the job system: its two files were copied into the upload store.
+    int uploaded = 0;
+    for (const auto& e : fs::recursive_directory_iterator(dir / "data" / "htc_uploads")) {
+        if (e.is_regular_file()) ++uploaded;
+    }
+    CHECK(uploaded == 2);
+    CHECK(a["upload_docs"].size() == 3);
+    CHECK(fs::exists(dir / "data" / "models" / "ACTIVE"));
+    CHECK(fs::exists(fs::path(HTC_SCREENSHOT_DIR) / "first-run.png"));
+    CHECK(fs::exists(fs::path(HTC_SCREENSHOT_DIR) / "first-model.png"));
+}

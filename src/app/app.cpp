@@ -11,6 +11,7 @@
 #include <imgui.h>
 #include <imgui_impl_glfw.h>
 #include <imgui_impl_opengl3.h>
+#include <stb_image.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -34,6 +35,7 @@
 #include "app/stop_signals.h"
 #include "app/test_driver.h"
 #include "model/registry.h"
+#include "paths.h"
 #include "ui/ui.h"
 
 namespace htc::app {
@@ -50,12 +52,6 @@ struct GuiOptions {
     std::string exit_state;
     int width = 0, height = 0;
 };
-
-std::string resolve_data_dir(const std::string& flag) {
-    if (!flag.empty()) return flag;
-    if (const char* env = std::getenv("HTC_DATA_DIR"); env && *env) return env;
-    return "./db";
-}
 
 // ---- callbacks: they only record; the loop decides what to draw ----
 
@@ -138,6 +134,25 @@ void apply_style(float scale) {
     style.ScaleAllSizes(scale);
 }
 
+// The window's icon (for window managers that do not take it from the desktop entry): the
+// PNGs rendered from assets/icons/htc-trainer.svg at build time, when they are there.
+void set_window_icon(GLFWwindow* window) {
+    const std::string exe = executable_path();
+    std::vector<unsigned char*> pixels;
+    std::vector<GLFWimage> images;
+    for (int size : {16, 32, 48, 64, 128}) {
+        std::string path = find_icon_png(exe, size);
+        if (path.empty()) continue;
+        int w = 0, h = 0, n = 0;
+        unsigned char* data = stbi_load(path.c_str(), &w, &h, &n, 4);
+        if (!data) continue;
+        pixels.push_back(data);
+        images.push_back(GLFWimage{w, h, data});
+    }
+    if (!images.empty()) glfwSetWindowIcon(window, static_cast<int>(images.size()), images.data());
+    for (unsigned char* p : pixels) stbi_image_free(p);
+}
+
 std::string window_title(const Controller& c) {
     auto v = c.active_version();
     return std::string("HTC Trainer - ") + (v ? "model " + version_name(*v) : "no model yet");
@@ -160,10 +175,14 @@ int run_gui(int argc, char** argv) {
     // only StopSignals' thread takes them.
     StopSignals::block();
     GuiOptions opt;
-    CLI::App cli{"HTC Trainer window", "htc-trainer gui"};
+    CLI::App cli{"Opens the HTC Trainer window (the same as htc-trainer without a command): drop "
+                 "labelled feedback files on it to train a new model version, classify "
+                 "documents, follow the training history and switch model versions.",
+                 "htc-trainer gui"};
     cli.add_option("--data-dir", opt.data_dir,
                    "Data folder with models, job store and uploads (env HTC_DATA_DIR; default "
-                   "./db)");
+                   "$XDG_DATA_HOME/htc-trainer, i.e. ~/.local/share/htc-trainer, or ./db when "
+                   "run from the build tree)");
     cli.add_option("--scale", opt.scale, "UI scale (default: the monitor's content scale)")
         ->check(CLI::Range(0.5, 4.0));
     cli.add_option("--test-script", opt.test_script,
@@ -180,7 +199,8 @@ int run_gui(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return cli.exit(e);
     }
-    const std::string data_dir = resolve_data_dir(opt.data_dir);
+    const DataLocation location = resolve_data_location(opt.data_dir);
+    const std::string data_dir = location.path;
     {
         std::error_code ec;
         std::filesystem::create_directories(data_dir, ec);
@@ -209,6 +229,9 @@ int run_gui(int argc, char** argv) {
     glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
     glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
     glfwWindowHint(GLFW_MAXIMIZED, settings.maximized ? GLFW_TRUE : GLFW_FALSE);
+    // WM_CLASS: the desktop entry's StartupWMClass, so launchers match the window to it.
+    glfwWindowHintString(GLFW_X11_CLASS_NAME, "htc-trainer");
+    glfwWindowHintString(GLFW_X11_INSTANCE_NAME, "htc-trainer");
     GLFWwindow* window = glfwCreateWindow(settings.window_width, settings.window_height,
                                           "HTC Trainer", nullptr, nullptr);
     if (!window) {
@@ -216,6 +239,7 @@ int run_gui(int argc, char** argv) {
         glfwTerminate();
         return 1;
     }
+    set_window_icon(window);
     glfwMakeContextCurrent(window);
     if (!gladLoadGL(glfwGetProcAddress)) {
         std::fprintf(stderr, "htc-trainer: cannot load OpenGL 3.3 functions\n");
@@ -260,6 +284,7 @@ int run_gui(int argc, char** argv) {
     RunQueue ui_queue;
     ui_queue.set_wake([] { glfwPostEmptyEvent(); });
     Controller controller(data_dir, settings, ui_queue, monotonic_seconds);
+    controller.set_locations(location.source_name(), sample_feedback_dir());
     for (const auto& w : fonts.warnings) controller.toast(ToastKind::Warning, w, 10.0);
     if (!settings_warning.empty()) controller.toast(ToastKind::Warning, settings_warning, 10.0);
     JobsModel jobs(controller, ui_queue);

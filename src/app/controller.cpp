@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <utility>
 
@@ -159,6 +160,12 @@ Controller::Controller(std::string data_dir, GuiSettings& settings, RunQueue& ui
 }
 
 Controller::~Controller() { shutdown(); }
+
+std::string Controller::data_dir_absolute() const {
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::absolute(data_dir_, ec);
+    return ec ? data_dir_ : p.lexically_normal().string();
+}
 
 void Controller::shutdown() {
     alive_->store(false);
@@ -451,6 +458,7 @@ void Controller::refresh_models() {
         }
         ui_.post([this, alive, list = std::move(list), active, previous, sets, error] {
             if (!alive->load()) return;
+            models_loaded_ = true;
             if (!error.empty()) {
                 toast(ToastKind::Error, "Models: " + error, 8.0);
                 return;

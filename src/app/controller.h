@@ -113,6 +113,16 @@ class Controller {
     Controller& operator=(const Controller&) = delete;
 
     const std::string& data_dir() const { return data_dir_; }
+    // Where the data folder came from ("--data-dir", "HTC_DATA_DIR", "build tree", "XDG data
+    // home") and the bundled sample's folder ("" when it is not installed), set at start.
+    void set_locations(std::string data_source, std::string sample_dir) {
+        data_source_ = std::move(data_source);
+        sample_dir_ = std::move(sample_dir);
+    }
+    const std::string& data_source() const { return data_source_; }
+    const std::string& sample_dir() const { return sample_dir_; }
+    // The data folder as an absolute path, for showing.
+    std::string data_dir_absolute() const;
     GuiSettings& settings() { return settings_; }
     const Registry& registry() const { return registry_; }
 
@@ -177,6 +187,7 @@ class Controller {
     const std::vector<ModelInfo>& models() const { return models_; }
     std::optional<int> active_version() const { return active_version_; }
     const ModelInfo* active_model() const;
+    bool models_loaded() const { return models_loaded_; }  // the registry was read once
     void refresh_models();  // reads the registry on a worker
     // Registry commands, run on a worker; the list refreshes afterwards.
     void promote_version(int version);
@@ -223,6 +234,8 @@ class Controller {
     void show_rejections(std::vector<DropRejection> rejected, Tab where);
 
     std::string data_dir_;
+    std::string data_source_, sample_dir_;
+    bool models_loaded_ = false;
     GuiSettings& settings_;
     RunQueue& ui_;
     Clock clock_;

@@ -376,11 +376,46 @@ void JobsModel::start_retrain() {
         c_.toast(ToastKind::Info,
                  std::to_string(left_out) + " item(s) without labelled records were left out");
     }
+    submit(std::move(sources), std::move(opts), true);
+}
+
+void JobsModel::start_sample_retrain(const std::string& sample_dir) {
+    if (!impl_->runner) {
+        c_.toast(ToastKind::Error, "Retrain not started: the job store is unavailable: " +
+                                       store_error_, 10.0);
+        return;
+    }
+    if (submitting_) return;
+    std::vector<jobs::UploadSource> sources;
+    std::error_code ec;
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(sample_dir, ec)) {
+        if (entry.is_regular_file(ec)) files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& p : files) sources.push_back({p.string(), p.filename().string()});
+    if (sources.empty()) {
+        c_.toast(ToastKind::Error, "The bundled sample is missing: no files in " + sample_dir);
+        return;
+    }
+    const TrainingForm& t = c_.settings().training;
+    RetrainOptions opts;  // the readers' defaults: the sample's files have their own headers
+    opts.sanitize.mask_pii = t.mask_pii;
+    opts.engine = t.engine;
+    opts.params = t.params;
+    opts.validation_fraction = t.validation_fraction;
+    opts.promote = parse_promote_policy(t.promote);
+    opts.extend_corpus = t.extend_corpus;
+    submit(std::move(sources), std::move(opts), false);
+}
+
+void JobsModel::submit(std::vector<jobs::UploadSource> sources, RetrainOptions opts,
+                       bool clear_files) {
     submitting_ = true;
     c_.note_change();
     auto alive = impl_->alive;
     Impl* impl = impl_.get();
-    impl_->submit_worker.submit([this, alive, impl, sources, opts] {
+    impl_->submit_worker.submit([this, alive, impl, sources, opts, clear_files] {
         jobs::SubmitResult r;
         try {
             r = jobs::submit_job(*impl->store, *impl->uploads, sources, opts);
@@ -388,7 +423,7 @@ void JobsModel::start_retrain() {
             r.error = e.what();
         }
         if (r.queued && impl->runner) impl->runner->notify();
-        ui_.post([this, alive, r = std::move(r)] {
+        ui_.post([this, alive, clear_files, r = std::move(r)] {
             if (!alive->load()) return;
             submitting_ = false;
             c_.note_change();
@@ -415,7 +450,7 @@ void JobsModel::start_retrain() {
                                std::to_string(r.accepted()) + " file(s)";
             if (r.rejected() > 0) text += ", " + std::to_string(r.rejected()) + " rejected";
             c_.toast(ToastKind::Info, text);
-            c_.clear_retrain_files();
+            if (clear_files) c_.clear_retrain_files();
             refresh_history();
         });
     });

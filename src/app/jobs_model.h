@@ -13,6 +13,8 @@
 
 #include "app/run_queue.h"
 #include "jobs/job.h"
+#include "jobs/upload_store.h"
+#include "pipeline.h"
 
 namespace htc::app {
 
@@ -83,6 +85,10 @@ class JobsModel {
     // ---- Retrain tab ----
     // Submits the Controller's files with its training form (the Start Retrain button).
     void start_retrain();
+    // Submits the bundled sample's files (every file in `sample_dir`) as a retrain job with
+    // the training form's engine and parameters and the readers' defaults (the first-run
+    // view's button).
+    void start_sample_retrain(const std::string& sample_dir);
     bool submitting() const { return submitting_; }
     const std::string& started_job_id() const { return started_id_; }
     const std::optional<LiveJob>& live_job() const { return live_; }
@@ -99,6 +105,7 @@ class JobsModel {
     std::size_t history_size() const { return view_ ? view_->order.size() : 0; }
     const HistoryRow& history_row(std::size_t i) const { return (*rows_)[view_->order[i]]; }
     std::size_t history_total() const { return rows_ ? rows_->size() : 0; }
+    bool history_loaded() const { return rows_ != nullptr; }  // read from the store once
     const HistoryRow* find_row(const std::string& id) const;
     void set_filter(const std::string& status, const std::string& search);
     void set_sort(HistoryColumn column, bool ascending);
@@ -128,6 +135,9 @@ class JobsModel {
     void start_schedule();
     void rebuild_view();
     void on_snapshot();
+    // Queues a retrain of `sources` on the submit worker; `clear_files` empties Files to
+    // Retrain once it is queued.
+    void submit(std::vector<jobs::UploadSource> sources, RetrainOptions opts, bool clear_files);
 
     Controller& c_;
     RunQueue& ui_;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "app/controller.h"
+#include "app/first_run.h"
 #include "app/format.h"
 #include "app/jobs_model.h"
 #include "app/screenshot.h"
@@ -354,6 +355,23 @@ bool TestDriver::run(const Command& cmd, double now) {
         return wait_until(max_curve_points_seen_ >= want || ended, timeout_of(cmd, 1, 120),
                           "curve points of the started job");
     }
+    if (cmd.name == "wait_first_run") {
+        return wait_until(first_run(c_, jobs_), timeout_of(cmd, 0, 60), "the first-run view");
+    }
+    if (cmd.name == "train_sample") {
+        // The first-run view's button, then waits until the job is queued.
+        if (frames_in_step_ == 0) {
+            if (!first_run(c_, jobs_)) throw std::runtime_error("the first-run view is not shown");
+            previous_started_ = jobs_.started_job_id();
+            train_on_sample(c_, jobs_);
+            return false;
+        }
+        if (jobs_.submitting()) return wait_until(false, 120, "the submit to finish");
+        if (jobs_.started_job_id() == previous_started_) {
+            throw std::runtime_error("the sample retrain was not queued (see the toasts)");
+        }
+        return true;
+    }
     if (cmd.name == "wait_job") {
         std::string want = a.empty() ? "completed" : a[0];
         const auto& fin = jobs_.last_finished();
@@ -545,6 +563,10 @@ json TestDriver::state() const {
     auto active = c_.active_version();
     return {
         {"tab", tab_key(c_.active_tab())},
+        {"first_run", first_run(c_, jobs_)},
+        {"data_dir", c_.data_dir()},
+        {"data_source", c_.data_source()},
+        {"sample_dir", c_.sample_dir()},
         {"upload",
          {{"results", results},
           {"corrections_saved", c_.corrections_saved()},

@@ -32,6 +32,9 @@
 //   compare A B, wait_compare [SECONDS]  the Compare button, and its result
 //   pin PATH, wait_pinned N [SECONDS]    pins a test set
 //   start_retrain                        the Start Retrain button; waits until it is queued
+//   wait_first_run [SECONDS]             the first-run view is shown (empty data folder)
+//   train_sample                         its "Train on the sample data" button; waits until
+//                                        the job is queued
 //   wait_progress [SECONDS]              the started job reports progress above 0
 //   wait_curve N [SECONDS]               the started job's live curve has N points (or it ended)
 //   wait_job STATUS [SECONDS]            the started job reaches STATUS

@@ -12,7 +12,7 @@ namespace htc::cli {
 
 // Options shared by every subcommand.
 struct Globals {
-    std::string data_dir;  // --data-dir / HTC_DATA_DIR, default ./db
+    std::string data_dir;  // --data-dir, HTC_DATA_DIR, ./db in the build tree, else XDG
     bool json = false;     // --json: machine-readable output on stdout
     bool quiet = false;    // --quiet: no progress on stderr
 };
@@ -39,7 +39,8 @@ bool is_command(const std::string& word);
 // --data-dir or --scale, or nothing), or the word `gui`. --help and --version stay headless.
 bool opens_window(int argc, char** argv);
 
-// Data folder resolution: flag, then HTC_DATA_DIR, then ./db.
+// Data folder resolution (see paths.h): flag, HTC_DATA_DIR, ./db in the build tree, else
+// $XDG_DATA_HOME/htc-trainer.
 std::string resolve_data_dir(const std::string& flag_value);
 
 }  // namespace htc::cli

@@ -1,6 +1,7 @@
 // The main window: menu, the four tabs, status bar, toasts and the job view.
 #include <string>
 
+#include "app/first_run.h"
 #include "app/jobs_model.h"
 #include "ui/ui.h"
 
@@ -36,6 +37,10 @@ void menu(Frame& f) {
     if (ImGui::BeginMenu("Help")) {
         ImGui::MenuItem("HTC Trainer " HTC_VERSION, nullptr, false, false);
         ImGui::MenuItem("Drop feedback files on the window to retrain", nullptr, false, false);
+        ImGui::MenuItem("Command line: htc-trainer --help, man htc-trainer", nullptr, false,
+                        false);
+        std::string data = "Data folder: " + f.controller.data_dir_absolute();
+        ImGui::MenuItem(data.c_str(), nullptr, false, false);
         ImGui::EndMenu();
     }
     ImGui::EndMenuBar();
@@ -87,7 +92,11 @@ void draw_main_window(Frame& f) {
             draw_upload_tab(f);
             break;
         case app::Tab::Retrain:
-            draw_retrain_tab(f);
+            if (app::first_run(f.controller, f.jobs)) {
+                draw_first_run(f);
+            } else {
+                draw_retrain_tab(f);
+            }
             break;
         case app::Tab::History:
             draw_history_tab(f);

@@ -1,4 +1,4 @@
-// Status bar: active model, job queue, this process's CPU and memory.
+// Status bar: active model, job queue, this process's CPU and memory, the data folder.
 #include <cstdio>
 #include <string>
 
@@ -37,13 +37,17 @@ void draw_status_bar(Frame& f, float height) {
     }
     ImGui::SameLine(0, ImGui::GetFontSize() * 1.5f);
     ImGui::TextUnformatted(proc);
-    std::string data = "Data: " + c.data_dir();
+    std::string data = "Data: " + c.data_dir_absolute();
     float w = ImGui::CalcTextSize(data.c_str()).x;
     float right = ImGui::GetWindowContentRegionMax().x - w;
     ImGui::SameLine();
     if (right > ImGui::GetCursorPosX() + ImGui::GetFontSize()) {
         ImGui::SetCursorPosX(right);
         text_dim(data);
+        if (ImGui::IsItemHovered() && !c.data_source().empty()) {
+            ImGui::SetTooltip("Data folder (from %s): models, job history, uploads, exports",
+                              c.data_source().c_str());
+        }
     }
     ImGui::EndChild();
     ImGui::PopStyleVar();

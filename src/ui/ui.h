@@ -56,6 +56,8 @@ struct Frame {
 void draw_main_window(Frame& f);
 
 void draw_upload_tab(Frame& f);
+// Model Retraining's content while the data folder is empty (first_run_view.cpp).
+void draw_first_run(Frame& f);
 void draw_retrain_tab(Frame& f);
 void draw_history_tab(Frame& f);
 void draw_models_tab(Frame& f);
