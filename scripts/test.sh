@@ -22,9 +22,9 @@ if [ "${HTC_SANITIZE_TESTS:-1}" != "0" ]; then
   start=$(date +%s)
   # Leaks in the third-party libraries (poppler's and fontconfig's global caches, fastText's
   # static tables) are not ours: tests/sanitizer/lsan.supp lists them.
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0 \
-  LSAN_OPTIONS=suppressions=$PWD/tests/sanitizer/lsan.supp:print_suppressions=0 \
-  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ./build-asan/tests/htc_tests
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0
+  export LSAN_OPTIONS=suppressions=$PWD/tests/sanitizer/lsan.supp:print_suppressions=0
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  (cd build-asan && ctest --output-on-failure -j"$(nproc)" --timeout 900)
   echo "== sanitizer run: $(( $(date +%s) - start )) s"
 fi
