@@ -24,9 +24,12 @@ grep -qx "Icon=htc-trainer" "$p/share/applications/htc-trainer.desktop" || fail 
 version=$("$p/bin/htc-trainer" --version)
 [ "$version" = "htc-trainer $(sed -n 's/^project(htc-trainer VERSION \([0-9.]*\).*/\1/p' "$(dirname "$0")/../CMakeLists.txt")" ] \
     || fail "--version printed '$version'"
-"$p/bin/htc-trainer" --help | grep -q "retrain" || fail "--help lists no retrain"
-zcat "$p/share/man/man1/htc-trainer.1.gz" | grep -q '^\.SH COMMANDS' || fail "man page has no COMMANDS"
-zcat "$p/share/man/man1/htc-trainer.1.gz" | grep -q '^\.SS classify' || fail "man page lacks classify"
+# Captured first: with pipefail, grep -q closing the pipe early would fail the writer.
+help=$("$p/bin/htc-trainer" --help)
+grep -q "retrain" <<<"$help" || fail "--help lists no retrain"
+man=$(zcat "$p/share/man/man1/htc-trainer.1.gz")
+grep -q '^\.SH COMMANDS' <<<"$man" || fail "man page has no COMMANDS"
+grep -q '^\.SS classify' <<<"$man" || fail "man page lacks classify"
 # The installed binary keeps its data under $XDG_DATA_HOME (here: the default ~/.local/share).
 home=$tmp/home
 mkdir -p "$home" "$tmp/cwd"
