@@ -35,6 +35,7 @@ void build_app(CLI::App& app, Globals& g, Action& action) {
         "Run 'htc-trainer COMMAND --help' for the options of a command.");
     add_model_commands(app, g, action);
     add_job_commands(app, g, action);
+    add_ingest_command(app, g, action);
 }
 
 const char* const kDescription =

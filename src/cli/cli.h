@@ -23,6 +23,7 @@ using Action = std::function<int()>;
 // Registration functions, one per file in src/cli/.
 void add_model_commands(CLI::App& app, Globals& g, Action& action);   // cmd_models.cpp
 void add_job_commands(CLI::App& app, Globals& g, Action& action);     // cmd_jobs.cpp
+void add_ingest_command(CLI::App& app, Globals& g, Action& action);   // cmd_ingest.cpp
 
 // Parses argv and runs the chosen subcommand. Returns the process exit code: 0 on success,
 // otherwise non-zero with a one-line reason on stderr.

@@ -28,6 +28,7 @@ struct UiState {
     bool force_tab = false;                // the test driver (or a command) switched tabs
     float scale = 1.0f;
     float requested_scale = 0;  // set by the Settings menu; applied between frames
+    float history_scroll_to = -1;  // the test driver scrolls the history table (pixels; < 0 = none)
 };
 
 struct Frame {
