@@ -467,6 +467,27 @@ bool JobStore::insert_if_absent(const Job& job) {
     return true;
 }
 
+std::vector<bool> JobStore::insert_many_if_absent(const std::vector<Job>& jobs) {
+    for (const auto& job : jobs)
+        if (!looks_like_job_id(job.id)) throw StoreError("invalid job id '" + job.id + "'");
+    std::vector<bool> added(jobs.size(), false);
+    if (jobs.empty()) return added;
+    std::lock_guard lock(mu_);
+    WriteTxn txn(db_, path_);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        {
+            Stmt s(db_, "SELECT 1 FROM jobs WHERE id=?1", path_);
+            s.bind(1, jobs[i].id);
+            if (s.step()) continue;
+        }
+        insert_locked(jobs[i]);
+        added[i] = true;
+    }
+    txn.commit();
+    ++local_changes_;
+    return added;
+}
+
 void JobStore::append_log(const std::string& id, const std::string& message) {
     std::lock_guard lock(mu_);
     WriteTxn txn(db_, path_);
