@@ -20,7 +20,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+# Debian's python3 (where python3-sklearn and python3-pandas install), unless overridden.
+PY = os.environ.get("HTC_BENCH_PYTHON") or (
+    "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable)
 
 
 def log(msg):
@@ -265,8 +267,9 @@ def section_retrain(rep, args, binary, corpora, workdir, results):
                              fmt(ftc["leaf"], 3), fmt(ftc["model_bytes"] / 1e6, 1),
                              fmt(ratio(ftc["wall"], ft["wall"]))])
         rep.add("Ratio = reference wall time / ours (above 1: ours is faster). Model size: "
-                "the whole model version on disk for ours (model, taxonomy, calibration, "
-                "corpus copy excluded where noted by the registry), the .bin for fastText.", "")
+                "for ours the model version on disk as the registry reports it (model.bin, "
+                "taxonomy, calibration, metadata; without the corpus copy kept for the next "
+                "retrain), for fastText the .bin.", "")
         rep.table(["tool", "wall s", "peak RSS MB", "accuracy per level", "leaf acc.",
                    "model MB", "ratio"], rows)
         if lin:
