@@ -130,7 +130,16 @@ def retrain_ours(binary, corpus, engine, repeat, workdir, extra=()):
 
     cmd = [binary, "--data-dir", data_dir, "--json", "--quiet", "retrain", corpus, "--fresh",
            "--engine", engine, "--promote", "always", *extra]
-    wall, rss, out, walls = median_run(cmd, repeat, prepare=fresh)
+    runs = []
+    for _ in range(repeat):
+        fresh()
+        w, rss_mb, o = run(cmd)
+        runs.append((w, rss_mb, o))
+    walls = [x[0] for x in runs]
+    wall = statistics.median(walls)
+    rss = statistics.median(x[1] for x in runs)
+    # The figures of the median run (the last one written is kept on disk for classify).
+    out = sorted(runs, key=lambda x: x[0])[(len(runs) - 1) // 2][2]
     r = json.loads(out)
     meta_path = os.path.join(data_dir, "models", "v0001", "meta.json")
     info = {}
