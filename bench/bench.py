@@ -533,14 +533,14 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--smoke", action="store_true")
-    ap.add_argument("--sizes", default="100000,1000000",
+    ap.add_argument("--sizes", default="20000,100000",
                     help="generated corpus sizes (documents), comma separated")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--big-repeat", type=int, default=1,
                     help="runs per measurement on generated corpora above --linear-max")
     ap.add_argument("--big-epochs", type=int, default=5,
                     help="fastText epochs (ours and the CLI) on the generated corpora")
-    ap.add_argument("--linear-max", type=int, default=200000,
+    ap.add_argument("--linear-max", type=int, default=20000,
                     help="largest generated corpus the linear engine and scikit-learn run on")
     ap.add_argument("--jobs", type=int, default=100000)
     ap.add_argument("--frames", type=int, default=300)
@@ -551,7 +551,8 @@ def main():
     t_start = time.time()
     workdir = args.workdir or tempfile.mkdtemp(prefix="htc-bench-")
     os.makedirs(workdir, exist_ok=True)
-    source = os.path.join(ROOT, "..", "shared", "data", "dbpedia", "dbpedia-classes-2500.csv")
+    shared = os.environ.get("HTC_BENCH_SHARED") or os.path.join(ROOT, "..", "shared")
+    source = os.path.join(shared, "data", "dbpedia", "dbpedia-classes-2500.csv")
     if not os.path.exists(source):
         source = None
     rep = Report()

@@ -2,8 +2,9 @@
 # The benchmark: installs the reference tools (Debian packages), builds a Release binary in
 # ./build-release, runs every measurement and writes bench/RESULTS.md. See bench/README.md.
 #
-#   bench/run.sh                      the full run (about 20-30 minutes on two cores)
-#   bench/run.sh --sizes 100000       other generated corpus sizes (documents, comma separated)
+#   bench/run.sh                      the full run (about 25 minutes on two busy cores)
+#   bench/run.sh --sizes 100000,1000000 --linear-max 100000
+#                                     larger generated corpora (hours on two cores)
 #   bench/run.sh --smoke [--binary B] [--out FILE]
 #                                     a few seconds on tiny corpora: no install, no Release
 #                                     build (uses B, default build/htc-trainer), reference
