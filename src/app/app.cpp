@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -156,6 +157,12 @@ void set_window_icon(GLFWwindow* window) {
 std::string window_title(const Controller& c) {
     auto v = c.active_version();
     return std::string("HTC Trainer - ") + (v ? "model " + version_name(*v) : "no model yet");
+}
+
+double cpu_seconds(clockid_t clock) {
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 double monotonic_seconds() {
@@ -342,6 +349,7 @@ int run_gui(int argc, char** argv) {
             pacer.note_activity();
         }
         pacer.set_animating(job_active || controller.animating() || (driver && !driver->done()));
+        if (driver && driver->wants_fast_frames()) pacer.note_activity();
         pacer.set_deadline(controller.next_deadline());
         const double now = monotonic_seconds();
         if (!pacer.should_draw(now)) continue;
@@ -361,6 +369,8 @@ int run_gui(int argc, char** argv) {
         ui_state.requested_scale = 0;
         if (driver) driver->before_frame(now);
 
+        const double cpu_start = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+        const double process_start = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();
@@ -373,6 +383,7 @@ int run_gui(int argc, char** argv) {
         glClearColor(0.976f, 0.980f, 0.984f, 1.0f);
         glClear(GL_COLOR_BUFFER_BIT);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        const double ui_cpu = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
         if (driver) {
             driver->after_render(fb_w, fb_h);
             if (driver->quit_requested()) {
@@ -381,6 +392,9 @@ int run_gui(int argc, char** argv) {
             }
         }
         glfwSwapBuffers(window);
+        if (driver)
+            driver->frame_cpu(ui_cpu, cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - cpu_start,
+                              cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - process_start);
         pacer.frame_drawn(now);
         if (driver) driver->frame_drawn(now);
     }

@@ -1,6 +1,7 @@
 #include "app/test_driver.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -18,6 +19,22 @@ namespace htc::app {
 using nlohmann::json;
 
 namespace {
+double epoch_seconds() {
+    using namespace std::chrono;
+    return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+// Median, p99 and max of CPU seconds, in milliseconds.
+json cpu_summary(std::vector<double> v) {
+    if (v.empty()) return nullptr;
+    std::sort(v.begin(), v.end());
+    auto at = [&](double q) {
+        std::size_t i = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+        return v[std::min(i, v.size() - 1)] * 1000.0;
+    };
+    return {{"frames", v.size()}, {"median_ms", at(0.5)}, {"p99_ms", at(0.99)}, {"max_ms", v.back() * 1000.0}};
+}
+
 std::string trim(const std::string& s) {
     auto b = s.find_first_not_of(" \t\r");
     if (b == std::string::npos) return "";
@@ -107,7 +124,15 @@ void TestDriver::before_frame(double now) {
     frames_at_script_end_ = frames_;
 }
 
+void TestDriver::frame_cpu(double ui, double frame, double process) {
+    if (!recording_) return;
+    ui_cpu_.push_back(ui);
+    frame_cpu_.push_back(frame);
+    process_cpu_.push_back(process);
+}
+
 void TestDriver::frame_drawn(double now) {
+    if (frames_ == 0) first_frame_epoch_ = epoch_seconds();
     ++frames_;
     if (!done_ && last_frame_ >= 0) max_frame_gap_ = std::max(max_frame_gap_, now - last_frame_);
     last_frame_ = now;
@@ -394,8 +419,9 @@ bool TestDriver::run(const Command& cmd, double now) {
     }
     if (cmd.name == "wait_history") {
         std::size_t n = a.empty() ? 1 : std::stoul(a[0]);
-        return wait_until(jobs_.history_size() >= n && !jobs_.history_loading(),
-                          timeout_of(cmd, 1, 60), std::to_string(n) + " history row(s)");
+        bool ready = jobs_.history_size() >= n && !jobs_.history_loading();
+        if (ready) history_ready_epoch_ = epoch_seconds();
+        return wait_until(ready, timeout_of(cmd, 1, 60), std::to_string(n) + " history row(s)");
     }
     if (cmd.name == "filter") {
         // filter STATUS|all [SEARCH]: the status combo and the search field
@@ -422,12 +448,42 @@ bool TestDriver::run(const Command& cmd, double now) {
         return true;
     }
     if (cmd.name == "export_csv") {
+        export_started_ = now;
+        export_seconds_ = -1;
         jobs_.export_csv();
         return true;
     }
     if (cmd.name == "wait_export") {
-        return wait_until(!jobs_.exporting() && !jobs_.last_export_path().empty(),
-                          timeout_of(cmd, 0, 60), "the CSV export");
+        bool ready = !jobs_.exporting() && !jobs_.last_export_path().empty();
+        if (ready && export_started_ >= 0 && export_seconds_ < 0) export_seconds_ = now - export_started_;
+        return wait_until(ready, timeout_of(cmd, 0, 60), "the CSV export");
+    }
+    if (cmd.name == "fast_frames") {
+        fast_frames_ = a.empty() || a[0] == "on";
+        return true;
+    }
+    if (cmd.name == "scroll_history") {
+        // The first call starts the run; each later frame scrolls one step further.
+        if (frames_in_step_ == 0) {
+            scroll_frames_left_ = a.empty() ? 100 : std::stoi(a[0]);
+            scroll_step_ = a.size() > 1 ? std::stof(a[1]) : 2000.0f;
+            scroll_y_ = 0;
+            ui_cpu_.clear();
+            frame_cpu_.clear();
+            process_cpu_.clear();
+            recording_ = true;
+        }
+        if (scroll_frames_left_ <= 0) {
+            recording_ = false;
+            return true;
+        }
+        --scroll_frames_left_;
+        scroll_y_ += scroll_step_;
+        // About 2 rows of 20 px per job at the default scale: wrap to the top past the end.
+        float end = static_cast<float>(jobs_.history_size()) * 20.0f;
+        if (end > 0 && scroll_y_ > end) scroll_y_ = 0;
+        ui_.history_scroll_to = scroll_y_;
+        return false;
     }
     if (cmd.name == "view") {
         std::string id = a.empty() || a[0] == "last" ? jobs_.started_job_id() : a[0];
@@ -588,6 +644,13 @@ json TestDriver::state() const {
         {"frames_drawn", frames_},
         {"frames_at_script_end", frames_at_script_end_},
         {"max_frame_gap_seconds", max_frame_gap_},
+        {"bench",
+         {{"first_frame_epoch", first_frame_epoch_},
+          {"history_ready_epoch", history_ready_epoch_},
+          {"export_seconds", export_seconds_},
+          {"ui_cpu", cpu_summary(ui_cpu_)},
+          {"frame_cpu", cpu_summary(frame_cpu_)},
+          {"process_cpu", cpu_summary(process_cpu_)}}},
         {"jobs",
          {{"started_job", jobs_.started_job_id()},
           {"max_progress_seen", max_progress_seen_},

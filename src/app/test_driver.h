@@ -51,6 +51,14 @@
 //   screenshot NAME                      <screenshot dir>/NAME.png of the next settled frame
 //   dump FILE                            the state as JSON
 //   quit                                 close the window (exit code 0)
+// Measuring commands (the benchmark in bench/ uses them; figures are in the state under
+// "bench"):
+//   fast_frames on|off                   draw frames back to back instead of ~10 per second
+//   scroll_history FRAMES PIXELS         scroll the history table PIXELS further on each of
+//                                        FRAMES frames (from the top again past the end) and
+//                                        record each frame's CPU time
+// The state also holds the wall-clock time of the first frame, of the last completed
+// wait_history, and the duration of the last export_csv .. wait_export.
 // A script that ends without `quit` leaves the window open and idle (the driver stops asking
 // for frames): the idle test measures CPU then and closes the window as a user would.
 #include <memory>
@@ -82,6 +90,11 @@ class TestDriver {
     void after_render(int width, int height);
     // After every drawn frame (counts frames and the longest gap while the script runs).
     void frame_drawn(double now);
+    // CPU seconds the frame took: the main thread building and submitting it (`ui`), the main
+    // thread including the buffer swap (`frame`), and the whole process including the swap
+    // (`process`, which counts the GL driver's threads).
+    void frame_cpu(double ui, double frame, double process);
+    bool wants_fast_frames() const { return fast_frames_ && !done_; }
 
     // The state the tests check, also written by `dump`.
     nlohmann::json state() const;
@@ -115,6 +128,13 @@ class TestDriver {
     int exit_code_ = 0;
     bool failing_ = false;
     bool quit_ = false;
+    bool fast_frames_ = false;
+    bool recording_ = false;
+    int scroll_frames_left_ = 0;
+    float scroll_y_ = 0, scroll_step_ = 0;
+    std::vector<double> ui_cpu_, frame_cpu_, process_cpu_;
+    double first_frame_epoch_ = 0, history_ready_epoch_ = 0;
+    double export_started_ = -1, export_seconds_ = -1;
     std::uint64_t frames_ = 0, frames_at_script_end_ = 0;
     double last_frame_ = -1, max_frame_gap_ = 0;
 };

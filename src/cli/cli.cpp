@@ -103,6 +103,7 @@ void build_app(CLI::App& app, Globals& g, Action& action) {
     add_model_commands(app, g, action);
     add_job_commands(app, g, action);
     add_feedback_commands(app, g, action);
+    add_ingest_command(app, g, action);
     // Each command's help ends with its own examples and the global options, instead of the
     // top-level footer it would inherit.
     const std::string top_footer = app.get_footer();

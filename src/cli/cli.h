@@ -23,6 +23,7 @@ using Action = std::function<int()>;
 // Registration functions, one per file in src/cli/.
 void add_model_commands(CLI::App& app, Globals& g, Action& action);   // cmd_models.cpp
 void add_job_commands(CLI::App& app, Globals& g, Action& action);     // cmd_jobs.cpp
+void add_ingest_command(CLI::App& app, Globals& g, Action& action);   // cmd_ingest.cpp
 void add_feedback_commands(CLI::App& app, Globals& g, Action& action);  // cmd_feedback.cpp
 
 // Runs a queued job in this process and follows it to the end (cmd_jobs.cpp); returns the

@@ -83,6 +83,10 @@ void table(Frame& f) {
     ImGui::TableSetupColumn(
         "Actions", ImGuiTableColumnFlags_WidthFixed | ImGuiTableColumnFlags_NoSort, fs * 9.5f, 6);
     ImGui::TableHeadersRow();
+    if (f.state.history_scroll_to >= 0) {
+        ImGui::SetScrollY(f.state.history_scroll_to);
+        f.state.history_scroll_to = -1;
+    }
     if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs()) {
         if (specs->SpecsDirty && specs->SpecsCount > 0) {
             const ImGuiTableColumnSortSpecs& s = specs->Specs[0];

@@ -42,6 +42,7 @@ struct UiState {
     char daily_time[16] = "";
     float scale = 1.0f;
     float requested_scale = 0;  // set by the Settings menu; applied between frames
+    float history_scroll_to = -1;  // the test driver scrolls the history table (pixels; < 0 = none)
 };
 
 struct Frame {

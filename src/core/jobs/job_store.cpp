@@ -135,6 +135,8 @@ class Stmt {
         step();
         sqlite3_reset(st_);
     }
+    // Ready to run again with new bindings.
+    void reset() { sqlite3_reset(st_); }
     std::string text(int col) {
         auto p = sqlite3_column_text(st_, col);
         return p ? std::string(reinterpret_cast<const char*>(p),
@@ -465,6 +467,27 @@ bool JobStore::insert_if_absent(const Job& job) {
     txn.commit();
     ++local_changes_;
     return true;
+}
+
+std::vector<bool> JobStore::insert_many_if_absent(const std::vector<Job>& jobs) {
+    for (const auto& job : jobs)
+        if (!looks_like_job_id(job.id)) throw StoreError("invalid job id '" + job.id + "'");
+    std::vector<bool> added(jobs.size(), false);
+    if (jobs.empty()) return added;
+    std::lock_guard lock(mu_);
+    WriteTxn txn(db_, path_);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        {
+            Stmt s(db_, "SELECT 1 FROM jobs WHERE id=?1", path_);
+            s.bind(1, jobs[i].id);
+            if (s.step()) continue;
+        }
+        insert_locked(jobs[i]);
+        added[i] = true;
+    }
+    txn.commit();
+    ++local_changes_;
+    return added;
 }
 
 void JobStore::append_log(const std::string& id, const std::string& message) {
@@ -857,11 +880,15 @@ Job JobStore::read_job_row(void* stmt) const {
     return j;
 }
 
-void JobStore::load_files(Job& job) const {
-    Stmt f(db_,
-           "SELECT original_name, stored_name, size_bytes, format, records, labelled, skipped, "
-           "skip_reasons, warnings, error FROM job_files WHERE job_id=?1 ORDER BY idx",
-           path_);
+namespace {
+
+constexpr const char* kFilesSql =
+    "SELECT original_name, stored_name, size_bytes, format, records, labelled, skipped, "
+    "skip_reasons, warnings, error FROM job_files WHERE job_id=?1 ORDER BY idx";
+
+// Reads one job's files with a prepared kFilesSql statement, leaving it ready for the next job
+// (a history page of many jobs prepares the statement once).
+void read_files(Stmt& f, Job& job) {
     f.bind(1, job.id);
     while (f.step()) {
         JobFile file;
@@ -877,6 +904,14 @@ void JobStore::load_files(Job& job) const {
         file.error = f.text(9);
         job.files.push_back(std::move(file));
     }
+    f.reset();
+}
+
+}  // namespace
+
+void JobStore::load_files(Job& job) const {
+    Stmt f(db_, kFilesSql, path_);
+    read_files(f, job);
 }
 
 void JobStore::load_curve_and_log(Job& job, int log_tail) const {
@@ -955,7 +990,8 @@ HistoryPage JobStore::history(const HistoryQuery& q) const {
     s.bind(static_cast<int>(args.size() + 1), q.limit < 0 ? std::int64_t{-1} : q.limit);
     s.bind(static_cast<int>(args.size() + 2), std::max<std::int64_t>(0, q.offset));
     while (s.step()) page.jobs.push_back(read_job_row(&s));
-    for (auto& j : page.jobs) load_files(j);
+    Stmt files(db_, kFilesSql, path_);
+    for (auto& j : page.jobs) read_files(files, j);
     return page;
 }
 

@@ -108,6 +108,10 @@ class JobStore {
     void insert(const Job& job);
     // Adds an imported record unless its id exists. Returns false when it existed.
     bool insert_if_absent(const Job& job);
+    // The same for many records in one transaction (an import of a large history would
+    // otherwise pay one synchronous commit per record). Returns, per record, whether it was
+    // added.
+    std::vector<bool> insert_many_if_absent(const std::vector<Job>& jobs);
     void append_log(const std::string& id, const std::string& message);
 
     // Atomically takes the oldest queued job (optionally only among `only_ids`) for `me` when

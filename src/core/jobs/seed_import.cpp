@@ -204,6 +204,23 @@ ImportReport import_seed_logs(JobStore& store, const std::string& dir) {
                 mtime - fs::file_time_type::clock::now() + std::chrono::system_clock::now());
             mtime_ms = sys.time_since_epoch().count();
         }
+        // Records are added in batches, one transaction each.
+        constexpr std::size_t kBatch = 5000;
+        std::vector<Job> batch;
+        std::vector<bool> batch_unfinished;
+        auto flush = [&] {
+            auto added = store.insert_many_if_absent(batch);
+            for (std::size_t k = 0; k < added.size(); ++k) {
+                if (added[k]) {
+                    ++report.imported;
+                    if (batch_unfinished[k]) ++report.marked_interrupted;
+                } else {
+                    ++report.already_present;
+                }
+            }
+            batch.clear();
+            batch_unfinished.clear();
+        };
         for (std::size_t i = 0; i < records.size(); ++i) {
             std::string why;
             bool unfinished = false;
@@ -213,13 +230,11 @@ ImportReport import_seed_logs(JobStore& store, const std::string& dir) {
                 report.damaged.push_back({label, why});
                 continue;
             }
-            if (store.insert_if_absent(*job)) {
-                ++report.imported;
-                if (unfinished) ++report.marked_interrupted;
-            } else {
-                ++report.already_present;
-            }
+            batch.push_back(std::move(*job));
+            batch_unfinished.push_back(unfinished);
+            if (batch.size() >= kBatch) flush();
         }
+        flush();
     }
     return report;
 }
