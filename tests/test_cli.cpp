@@ -122,6 +122,16 @@ TEST_CASE("CLI: failures exit non-zero with a one-line reason", "[cli]") {
     r = run("--version");
     CHECK(r.code == 0);
     CHECK(r.out.rfind("htc-trainer ", 0) == 0);
+
+    // A data folder that cannot be one is named, even by commands that only read.
+    std::ofstream(data / "plain-file") << "x";
+    r = run("models --data-dir " + q((data / "plain-file").string()));
+    CHECK(r.code == 2);
+    CHECK(r.err == "htc-trainer: the data folder '" + (data / "plain-file").string() +
+                       "' is not a folder (choose one with --data-dir or HTC_DATA_DIR)\n");
+    r = run("models --data-dir ''");
+    CHECK(r.code == 2);
+    CHECK(r.err == "htc-trainer: --data-dir is empty: give a folder\n");
 }
 
 TEST_CASE("CLI: shared cases that cannot train are refused before training", "[cli][cases]") {

@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include <filesystem>
+
 #include "paths.h"
 
 namespace htc::cli {
@@ -153,8 +155,25 @@ int run_cli(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
+    if (app.get_option("--data-dir")->count() > 0 && g.data_dir.empty()) {
+        std::fprintf(stderr, "htc-trainer: --data-dir is empty: give a folder\n");
+        return 2;
+    }
     g.data_dir = resolve_data_dir(g.data_dir);
     if (!action) return 0;
+    {
+        // Reading commands would otherwise report "no models yet" for a path that cannot be a
+        // data folder at all.
+        std::error_code ec;
+        if (std::filesystem::exists(g.data_dir, ec) &&
+            !std::filesystem::is_directory(g.data_dir, ec)) {
+            std::fprintf(stderr,
+                         "htc-trainer: the data folder '%s' is not a folder (choose one with "
+                         "--data-dir or HTC_DATA_DIR)\n",
+                         g.data_dir.c_str());
+            return 2;
+        }
+    }
     try {
         return action();
     } catch (const std::exception& e) {
