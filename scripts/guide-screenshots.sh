@@ -4,10 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh
-(cd build && ctest -R 'gui_e2e_(first-run|retrain)' --output-on-failure)
+(cd build && ctest -R 'gui_e2e_(first-run|retrain|feedback)' --output-on-failure)
 mkdir -p docs/images
 for name in first-run first-model first-model-models first-model-upload first-model-history \
-            first-model-job retrain-running retrain-compare; do
+            first-model-job retrain-running retrain-compare \
+            upload-label-picker upload-corrected models-compare; do
     convert "build/screenshots/$name.png" +dither -colors 64 -strip "PNG8:docs/images/$name.png"
 done
 ls -l docs/images
