@@ -38,9 +38,10 @@ else()
                   "only the scalable icon is installed")
 endif()
 
-# The man page, from --help, --version and every command's --help (help2man).
+# The man page, from --help, --version and every command's --help (help2man). It documents the
+# window too, so only a build with the window (the one that is installed) has it.
 find_program(HELP2MAN help2man)
-if(HELP2MAN)
+if(HELP2MAN AND HTC_BUILD_GUI)
   set(HTC_MAN ${CMAKE_BINARY_DIR}/man/htc-trainer.1)
   set(HTC_MAN_INCLUDE ${CMAKE_BINARY_DIR}/man/htc-trainer.h2m)
   add_custom_command(
@@ -57,7 +58,7 @@ if(HELP2MAN)
     VERBATIM)
   add_custom_target(htc_man ALL DEPENDS ${HTC_MAN}.gz)
   install(FILES ${HTC_MAN}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-else()
+elseif(NOT HELP2MAN)
   message(WARNING "help2man not found (scripts/setup.sh installs it): no man page")
 endif()
 
