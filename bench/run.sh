@@ -35,18 +35,8 @@ if [ "$smoke" = 1 ]; then
     exec "$PY" bench/bench.py --smoke --binary "$binary" --out "$out" "${pass[@]}"
 fi
 
-./scripts/setup.sh
-PKGS=(python3-sklearn python3-pandas fasttext time xvfb)
-missing=()
-for p in "${PKGS[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-    echo "== installing: ${missing[*]}"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# The project's packages plus the reference tools (setup.sh installs what is missing).
+./scripts/setup.sh python3-sklearn python3-pandas fasttext time xvfb
 
 LAUNCHER=()
 command -v ccache >/dev/null && LAUNCHER=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
