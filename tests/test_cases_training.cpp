@@ -24,16 +24,8 @@ namespace {
 
 std::string sample_dir() { return (test::source_dir() / "assets" / "sample").string(); }
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void write_all(const fs::path& p, const std::string& s) {
-    fs::create_directories(p.parent_path());
-    std::ofstream out(p, std::ios::binary);
-    out << s;
-}
+using test::slurp;
+using test::write_all;
 
 // Bytes of every file below a folder (relative name -> content).
 std::map<std::string, std::string> snapshot_tree(const fs::path& dir) {

@@ -34,16 +34,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void write_all(const fs::path& p, const std::string& s) {
-    fs::create_directories(p.parent_path());
-    std::ofstream out(p, std::ios::binary);
-    out << s;
-}
+using test::slurp;
+using test::write_all;
 
 bool write_proc(const char* path, const std::string& s) {
     int fd = ::open(path, O_WRONLY | O_CLOEXEC);

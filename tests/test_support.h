@@ -1,12 +1,27 @@
 #pragma once
 // Helpers shared by the tests: paths to ../shared and temporary folders.
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 
 #include <catch2/catch.hpp>
 
 namespace htc::test {
+
+// A whole file's bytes ("" when it cannot be read).
+inline std::string slurp(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Writes `s` to `p`, creating the parent folders.
+inline void write_all(const std::filesystem::path& p, const std::string& s) {
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream out(p, std::ios::binary);
+    out << s;
+}
 
 inline std::filesystem::path shared_dir() { return std::filesystem::path(HTC_SHARED_DIR); }
 inline std::filesystem::path source_dir() { return std::filesystem::path(HTC_SOURCE_DIR); }
